@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dstate: the one entry point.
+#
+#   make                 build dstate.ko and the dstate CLI
+#   make check           host tests, then the VM tests on every kernel series
+#   make demo            show D states happening in the VM
+#   make vm-shell        a shell in the VM with the module loaded
+#   make kernels         fetch and unpack the Debian test kernels
+#   make clean           remove build output (the kernel cache stays)
+#   make distclean       also remove the kernel cache
+#
+# Variables:
+#   KERNEL=6.1|6.12      the kernel series for make, demo and vm-shell
+#   KERNELS="6.1 6.12"   the series make check and make kernels cover
+#   KDIR=DIR             build the module against this kernel build tree
+#
+# Kbuild reads ./Kbuild, not this file, when it builds the module.
+
+KERNELS ?= 6.1 6.12
+DEFAULT_KERNEL := 6.1
+BUILD := build
+
+host_kdir := /lib/modules/$(shell uname -r)/build
+
+# Which kernel the module is built for: KDIR if given, else KERNEL if given,
+# else the running kernel's build tree if it is installed, else the default
+# test kernel.
+ifneq ($(KDIR),)
+  module_target := $(KDIR)
+  module_out := $(BUILD)/kdir
+else ifneq ($(KERNEL),)
+  module_target := $(KERNEL)
+  module_out := $(BUILD)/$(KERNEL)
+else ifneq ($(wildcard $(host_kdir)/Makefile),)
+  module_target := $(host_kdir)
+  module_out := $(BUILD)/host
+else
+  module_target := $(DEFAULT_KERNEL)
+  module_out := $(BUILD)/$(DEFAULT_KERNEL)
+endif
+
+# The series the VM targets boot.
+VM_KERNEL := $(or $(KERNEL),$(DEFAULT_KERNEL))
+
+module_sources := Kbuild $(wildcard kmod/*.c kmod/*.h)
+user_sources := $(wildcard user/*.c user/*.h user/lib/*.c user/lib/*.h \
+			   user/Makefile kmod/dstate_uapi.h)
+
+.PHONY: all module user deps kernels initramfs check demo vm-shell \
+	bench install clean distclean
+
+all: module user
+
+deps:
+	@scripts/deps.sh
+
+kernels: deps
+	KERNELS="$(KERNELS)" scripts/get-kernels.sh
+
+module: $(module_out)/dstate.ko
+
+$(module_out)/dstate.ko: $(module_sources) | deps
+	scripts/build-module.sh $(module_target) $(module_out)
+	@echo "built $@"
+
+user: user/dstate
+
+user/dstate: $(user_sources) | deps
+	$(MAKE) -C user
+
+# The VM's initramfs for one series: $(BUILD)/SERIES/initramfs.gz.
+initramfs: $(BUILD)/$(VM_KERNEL)/initramfs.gz
+
+$(BUILD)/%/initramfs.gz: $(BUILD)/%/dstate.ko user/dstate vm-tests \
+			 scripts/mkinitramfs.sh scripts/vm-init.sh scripts/demo-guest.sh \
+			 $(wildcard tests/vm/*)
+	scripts/mkinitramfs.sh $* $@ $(BUILD)/$*/dstate.ko user/dstate \
+		$(BUILD)/tests/bin
+
+$(BUILD)/%/dstate.ko: $(module_sources) | deps
+	scripts/build-module.sh $* $(BUILD)/$*
+
+# The VM tests written in C, built once (static: the VM has no libc of
+# its own beyond what the CLI brings).
+.PHONY: vm-tests
+vm-tests:
+	$(MAKE) -C tests/vm OUT=$(CURDIR)/$(BUILD)/tests/bin
+
+check: deps
+	tests/run --kernels "$(KERNELS)"
+
+demo: deps
+	KERNEL=$(VM_KERNEL) scripts/demo.sh
+
+vm-shell: deps $(BUILD)/$(VM_KERNEL)/initramfs.gz
+	scripts/vm-run.sh --kernel $(VM_KERNEL) --shell
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C user clean
+	-$(MAKE) -C tests/vm clean OUT=$(CURDIR)/$(BUILD)/tests/bin
+
+distclean: clean
+	rm -rf cache

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * dstate: put tasks to sleep in a chosen scheduler state on demand.
+ *
+ * The ioctl ABI of /dev/dstate, shared by the module and the dstate CLI.
+ * Every structure has explicit padding, which the module requires to be
+ * zero, so that fields can be added later without a new ioctl number.
+ */
+#ifndef _UAPI_LINUX_DSTATE_H
+#define _UAPI_LINUX_DSTATE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define DSTATE_ABI_VERSION	1
+
+/*
+ * The sleep modes, lkdtm style: one token is the enum constant
+ * (DSTATE_MODE_<TOKEN>), the name printed by the module and the CLI, and the
+ * name the tests use.  Values start at 1 so that a zeroed request is invalid.
+ *
+ *   uninterruptible  TASK_UNINTERRUPTIBLE: no signal ends it ("D")
+ *   killable         TASK_KILLABLE: only a fatal signal ends it ("D")
+ *   interruptible    TASK_INTERRUPTIBLE: any signal ends it ("S")
+ *   idle             TASK_IDLE: like uninterruptible, but not counted in
+ *                    the load average nor reported as hung ("I")
+ *   permanent        TASK_UNINTERRUPTIBLE forever: what an oops used to
+ *                    leave behind; release and timeouts do not end it ("D")
+ */
+#define DSTATE_MODE_LIST(X)			\
+	X(UNINTERRUPTIBLE, uninterruptible)	\
+	X(KILLABLE, killable)			\
+	X(INTERRUPTIBLE, interruptible)		\
+	X(IDLE, idle)				\
+	X(PERMANENT, permanent)
+
+enum dstate_mode {
+	DSTATE_MODE_NONE = 0,
+#define DSTATE_MODE_ENUM(token, name) DSTATE_MODE_##token,
+	DSTATE_MODE_LIST(DSTATE_MODE_ENUM)
+#undef DSTATE_MODE_ENUM
+	DSTATE_MODE_COUNT
+};
+
+/* The longest timeout accepted: one year.  Longer is taken as a mistake. */
+#define DSTATE_TIMEOUT_MAX_NS	(365ULL * 24 * 3600 * 1000000000ULL)
+
+/* struct dstate_info.flags */
+#define DSTATE_INFO_NOREFCOUNT	(1U << 0)	/* loaded with norefcount=1 */
+
+struct dstate_info {
+	__u32 abi_version;	/* out: DSTATE_ABI_VERSION */
+	__u32 flags;		/* out: DSTATE_INFO_* */
+	__u32 sleepers;		/* out: tasks sleeping now, kthreads included */
+	__u32 max_sleepers;	/* out: the max_sleepers parameter */
+	__u32 kthreads;		/* out: kernel threads alive */
+	__u32 pad;
+	__u64 sleeps_total;	/* out: sleeps begun since load */
+	char version[16];	/* out: module version, NUL-terminated */
+};
+
+/*
+ * DSTATE_IOC_SLEEP: the caller sleeps in @mode.  Returns 0 when released,
+ * fails with ETIMEDOUT when @timeout_ns (0: none) expires, and in
+ * interruptible mode ends with -ERESTARTSYS on a signal, which the caller
+ * sees as EINTR or as a restart under SA_RESTART.  Fails with EAGAIN when
+ * max_sleepers tasks already sleep.  permanent needs CAP_SYS_ADMIN.
+ */
+struct dstate_sleep_args {
+	__u32 mode;		/* in: enum dstate_mode */
+	__u32 flags;		/* in: must be 0 */
+	__u64 timeout_ns;	/* in: 0 for none, at most DSTATE_TIMEOUT_MAX_NS */
+	__u64 tag;		/* in: any value; release by tag matches it */
+};
+
+/* struct dstate_release_args.how */
+#define DSTATE_RELEASE_ALL	0	/* every sleeper the caller may release */
+#define DSTATE_RELEASE_PID	1	/* the sleeper whose thread id is @pid */
+#define DSTATE_RELEASE_TAG	2	/* every sleeper tagged @tag */
+
+/*
+ * DSTATE_IOC_RELEASE: wake sleepers; permanent ones are never woken.
+ * Without CAP_SYS_ADMIN only the caller's own (same real uid) sleepers are
+ * woken; naming another user's task by pid fails with EPERM, and a pid
+ * that does not sleep here fails with ESRCH.
+ */
+struct dstate_release_args {
+	__u32 how;		/* in: DSTATE_RELEASE_* */
+	__u32 pid;		/* in: thread id, for DSTATE_RELEASE_PID */
+	__u64 tag;		/* in: for DSTATE_RELEASE_TAG */
+	__u32 released;		/* out: how many were woken */
+	__u32 pad;
+};
+
+/* struct dstate_sleeper.flags */
+#define DSTATE_SLEEPER_KTHREAD	(1U << 0)	/* a dstate/N kernel thread */
+
+/* No timeout: dstate_sleeper.left_ns. */
+#define DSTATE_NO_TIMEOUT	(~0ULL)
+
+struct dstate_sleeper {
+	__u32 pid;		/* thread group id, in the caller's namespace */
+	__u32 tid;		/* thread id, in the caller's namespace */
+	__u32 mode;		/* enum dstate_mode */
+	__u32 flags;		/* DSTATE_SLEEPER_* */
+	__u64 tag;
+	__u64 age_ns;		/* since the sleep began */
+	__u64 left_ns;		/* until the timeout, or DSTATE_NO_TIMEOUT */
+	__u32 uid;		/* real uid, in the caller's user namespace */
+	__u32 pad;
+	char comm[16];		/* NUL-terminated */
+};
+
+/*
+ * DSTATE_IOC_LIST: copy up to @count sleepers into the array at @sleepers,
+ * oldest first.  @count is set to the number copied and @total to the
+ * number that exist, so a caller can size its buffer and ask again.
+ * Without CAP_SYS_ADMIN only the caller's own sleepers are listed.
+ */
+struct dstate_list_args {
+	__u64 sleepers;		/* in: user pointer to struct dstate_sleeper[] */
+	__u32 count;		/* in: capacity of the array; out: entries filled */
+	__u32 total;		/* out: sleepers that exist */
+};
+
+/*
+ * DSTATE_IOC_KTHREAD: start a kernel thread "dstate/N" that sleeps in
+ * @mode (permanent is refused: the module must be able to stop its own
+ * threads when it is removed).  Needs CAP_SYS_ADMIN.
+ */
+struct dstate_kthread_args {
+	__u32 mode;		/* in: enum dstate_mode, not PERMANENT */
+	__u32 flags;		/* in: must be 0 */
+	__u64 timeout_ns;	/* in: as for DSTATE_IOC_SLEEP */
+	__u64 tag;		/* in */
+	__u32 pid;		/* out: the thread's pid */
+	__u32 pad;
+};
+
+/*
+ * What a task is doing, decoded from its raw scheduler state, which /proc
+ * cannot show: /proc says "D" for both killable and uninterruptible.
+ */
+enum dstate_task_kind {
+	DSTATE_TASK_RUNNING = 1,	/* TASK_RUNNING: on a CPU or runnable */
+	DSTATE_TASK_INTERRUPTIBLE,	/* TASK_INTERRUPTIBLE */
+	DSTATE_TASK_UNINTERRUPTIBLE,	/* TASK_UNINTERRUPTIBLE alone */
+	DSTATE_TASK_KILLABLE,		/* ... with TASK_WAKEKILL */
+	DSTATE_TASK_IDLE,		/* ... with TASK_NOLOAD */
+	DSTATE_TASK_STOPPED,		/* __TASK_STOPPED */
+	DSTATE_TASK_TRACED,		/* __TASK_TRACED */
+	DSTATE_TASK_FROZEN,		/* TASK_FROZEN: held by the freezer */
+	DSTATE_TASK_ZOMBIE,		/* exit_state EXIT_ZOMBIE */
+	DSTATE_TASK_DEAD,		/* exit_state EXIT_DEAD, or TASK_DEAD */
+	DSTATE_TASK_OTHER,		/* a state none of the above describes */
+};
+
+/*
+ * DSTATE_IOC_TASK_STATE: read the scheduler state of thread @pid (in the
+ * caller's pid namespace).  Any task with CAP_SYS_ADMIN; otherwise only
+ * tasks of the caller's real uid (EPERM).  ESRCH when there is no such
+ * task.  The raw bits are the kernel's TASK_* values, which are the same
+ * on every kernel this module supports.
+ */
+struct dstate_task_state {
+	__u32 pid;		/* in: thread id */
+	__u32 flags;		/* in: must be 0 */
+	__u32 state;		/* out: raw task->__state */
+	__u32 exit_state;	/* out: raw task->exit_state */
+	__u32 kind;		/* out: enum dstate_task_kind */
+	__u32 is_dstate;	/* out: 1 if it sleeps in this module */
+	__u32 mode;		/* out: its enum dstate_mode if is_dstate, else 0 */
+	__u32 pad;
+};
+
+#define DSTATE_IOC_MAGIC	0xD5
+
+#define DSTATE_IOC_INFO		_IOR (DSTATE_IOC_MAGIC, 0x00, struct dstate_info)
+#define DSTATE_IOC_SLEEP	_IOW (DSTATE_IOC_MAGIC, 0x01, struct dstate_sleep_args)
+#define DSTATE_IOC_RELEASE	_IOWR(DSTATE_IOC_MAGIC, 0x02, struct dstate_release_args)
+#define DSTATE_IOC_LIST		_IOWR(DSTATE_IOC_MAGIC, 0x03, struct dstate_list_args)
+#define DSTATE_IOC_KTHREAD	_IOWR(DSTATE_IOC_MAGIC, 0x04, struct dstate_kthread_args)
+#define DSTATE_IOC_TASK_STATE	_IOWR(DSTATE_IOC_MAGIC, 0x05, struct dstate_task_state)
+
+#endif /* _UAPI_LINUX_DSTATE_H */

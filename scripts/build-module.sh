@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build dstate.ko against one kernel, out of the source tree:
+#
+#   build-module.sh SERIES|KDIR OUTDIR [kbuild arguments, e.g. W=1 C=1]
+#
+# SERIES (6.1, 6.12) names a cached Debian kernel, fetched on first use;
+# anything with a slash is taken as a kernel build tree.  The sources are
+# copied to OUTDIR/src so that builds for several kernels never share
+# object files; the result is OUTDIR/dstate.ko.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+target=$1 out=$2
+shift 2
+
+case $target in
+*/*)
+	kdir=$target
+	;;
+*)
+	env=$top/cache/kernels/$target/env
+	[ -f "$env" ] || KERNELS=$target "$top/scripts/get-kernels.sh"
+	# shellcheck disable=SC1090
+	kdir=$(. "$env" && echo "$KDIR")
+	;;
+esac
+[ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
+
+mkdir -p "$out"
+rm -rf "$out/src"
+mkdir -p "$out/src"
+cp -a "$top/Kbuild" "$top/kmod" "$out/src/"
+make -C "$kdir" M="$out/src" "$@" modules
+cp "$out/src/dstate.ko" "$out/dstate.ko"

@@ -1,0 +1,45 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the test VM.  Mount what the tests need, run the one command in
+# /etc/vm-command (appended to the initramfs by scripts/vm-run.sh), print
+# the marker with its exit status, and power off.  The command's output goes
+# to the second serial port when there is one, so that it is not mixed with
+# the kernel's console messages on the first.
+
+/bin/busybox --install -s /bin
+export PATH=/usr/bin:/usr/sbin:/bin:/sbin:/tests/bin:/tests/vm
+export HOME=/root TERM=${TERM:-vt100}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+hostname dstate-vm
+ln -sf /proc/self/fd /dev/fd
+
+out=/dev/console
+if [ -e /dev/ttyS1 ] && grep -q 'dstate.out=ttyS1' /proc/cmdline; then
+	out=/dev/ttyS1
+fi
+
+if [ -f /etc/vm-command ]; then
+	echo "DSTATE-VM-START" > $out
+	sh /etc/vm-command > $out 2>&1 < /dev/null
+	rc=$?
+	echo "DSTATE-VM-EXIT $rc" > $out
+else
+	# No command: an interactive shell (make vm-shell).
+	insmod /lib/modules/dstate.ko && echo "dstate.ko loaded; try 'dstate --help'"
+	echo "Leave with 'poweroff -f' (or Ctrl-A x)."
+	setsid cttyhack sh -l
+fi
+
+sync
+poweroff -f

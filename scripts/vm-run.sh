@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test VM once and run one command in it:
+#
+#   vm-run.sh [options] [--] COMMAND...
+#     -k, --kernel SERIES   kernel series (default: $KERNEL or 6.1)
+#     -i, --initrd FILE     the base initramfs (default: build/SERIES/initramfs.gz)
+#     -m, --mem SIZE        guest memory (default: 1G)
+#     -a, --append ARGS     extra kernel command line
+#     -t, --timeout SECS    hard limit for the whole run (default: 300)
+#     -l, --log FILE        serial console log (default: build/SERIES/logs/vm-*.log)
+#     -s, --shell           no command: an interactive shell on the console
+#
+# The command's output is printed; the exit status is the command's.  When
+# the guest never prints its exit marker (it did not boot, hung, or
+# panicked), the run fails with status 125 and the tail of the console log.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+series=${KERNEL:-6.1} initrd= mem=1G append= timeout=300 log= shell=
+
+usage() { sed -n '4,16s/^# \{0,1\}//p' "$0"; exit "${1:-2}"; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k|--kernel)	series=$2; shift 2 ;;
+	-i|--initrd)	initrd=$2; shift 2 ;;
+	-m|--mem)	mem=$2; shift 2 ;;
+	-a|--append)	append=$2; shift 2 ;;
+	-t|--timeout)	timeout=$2; shift 2 ;;
+	-l|--log)	log=$2; shift 2 ;;
+	-s|--shell)	shell=1; shift ;;
+	-h|--help)	usage 0 ;;
+	--)		shift; break ;;
+	-*)		echo "vm-run: unknown option $1" >&2; usage ;;
+	*)		break ;;
+	esac
+done
+[ -n "$shell" ] || [ $# -gt 0 ] || { echo "vm-run: no command" >&2; usage; }
+
+env=$top/cache/kernels/$series/env
+[ -f "$env" ] || { echo "vm-run: no kernel $series; run 'make kernels'" >&2; exit 2; }
+# shellcheck disable=SC1090
+. "$env"
+
+build=$top/build/$series
+initrd=${initrd:-$build/initramfs.gz}
+[ -f "$initrd" ] || { echo "vm-run: no initramfs $initrd; run 'make initramfs'" >&2; exit 2; }
+mkdir -p "$build/logs"
+log=${log:-$(mktemp "$build/logs/vm-$(date +%H%M%S)-XXXX.log")}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/dstate-vm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+accel=tcg,thread=multi
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	accel=kvm
+fi
+
+cmdline="console=ttyS0 panic=-1 $append"
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$mem"
+      -kernel "$VMLINUZ" -no-reboot -nodefaults)
+
+if [ -n "$shell" ]; then
+	exec "${qemu[@]}" -initrd "$initrd" -nographic -serial mon:stdio \
+		-append "$cmdline"
+fi
+
+# The command travels as a second cpio archive after the base one; the
+# kernel unpacks both into the same root.
+mkdir -p "$work/root/etc"
+printf '%q ' "$@" > "$work/root/etc/vm-command"
+echo >> "$work/root/etc/vm-command"
+(cd "$work/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$work/cmd.gz"
+cat "$initrd" "$work/cmd.gz" > "$work/initrd.gz"
+
+out=$work/out
+: > "$out"
+status=0
+timeout -k 5 "$timeout" "${qemu[@]}" -initrd "$work/initrd.gz" \
+	-display none -monitor none \
+	-serial "file:$log" -serial "file:$out" \
+	-append "$cmdline dstate.out=ttyS1" < /dev/null || status=$?
+
+# What the command printed, without the markers and the serial port's CRs.
+tr -d '\r' < "$out" | sed '/^DSTATE-VM-START$/d; /^DSTATE-VM-EXIT [0-9]*$/d'
+
+rc=$(tr -d '\r' < "$out" | sed -n 's/^DSTATE-VM-EXIT \([0-9]*\)$/\1/p' | tail -n1)
+if [ -z "$rc" ]; then
+	if grep -q 'Kernel panic' "$log"; then
+		why="the guest kernel panicked"
+	elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		why="the VM did not finish within ${timeout}s (hung, or did not boot)"
+	else
+		why="the guest stopped without reporting an exit status (qemu exit $status: a panic, a reboot, or no boot)"
+	fi
+	echo "vm-run: $why; the last lines of $log:" >&2
+	tail -n 30 "$log" | tr -d '\r' | sed 's/^/vm-run: | /' >&2
+	exit 125
+fi
+exit "$rc"

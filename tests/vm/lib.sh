@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell helpers for the VM tests (busybox sh): TAP output, polling with a
+# deadline, and the kernel log since a mark.
+
+tap_n=0
+tap_failed=0
+echo "TAP version 13"
+
+diag() { echo "# $*"; }
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check NAME COMMAND...: one case, passed when COMMAND succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+	exit $?
+}
+
+# The kernel log since kmsg_mark: the mark is the number of lines seen.
+kmsg_mark() { kmsg_lines=$(dmesg | wc -l); }
+kmsg_new() { dmesg | tail -n +$((kmsg_lines + 1)); }
+
+# No sign of a kernel bug among the new lines.
+kmsg_clean() {
+	if kmsg_new | grep -E 'BUG|WARNING|Oops|refcount_t|list_add corruption|list_del corruption|general protection'; then
+		return 1
+	fi
+	return 0
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 10 ms until it succeeds
+# or the deadline passes.
+wait_for() {
+	limit=$(($1 * 100))
+	shift
+	i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		usleep 10000
+	done
+	return 0
+}
+
+# The /proc state letter of PID: the field after the last ')' of stat.
+proc_state() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
+}
