@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dstate: the table of sleep modes, lkdtm style.
+ *
+ * DSTATE_MODE_LIST (dstate_uapi.h) gives each mode one token, which is the
+ * enum constant, the name in the kernel log and the CLI, and the name the
+ * tests use.  Here each token gets its rules from DSTATE_RULES_<TOKEN>, so a
+ * mode added to the list without rules does not build.
+ */
+#include "dstate.h"
+
+#include <linux/errno.h>
+#include <linux/nospec.h>
+#include <linux/sched.h>
+
+/* D; nothing but a release or its timeout ends it. */
+#define DSTATE_RULES_UNINTERRUPTIBLE					\
+	.state = TASK_UNINTERRUPTIBLE,					\
+	.releasable = true, .timeouts = true, .kthread_ok = true
+
+/*
+ * D; a fatal signal ends it.  The task is about to die, so what the sleep
+ * returns is never seen; -EINTR is what the kernel's own killable waits say.
+ */
+#define DSTATE_RULES_KILLABLE						\
+	.state = TASK_KILLABLE,						\
+	.signals = true, .signal_ret = -EINTR,				\
+	.releasable = true, .timeouts = true, .kthread_ok = true
+
+/*
+ * S; any signal ends it with -ERESTARTSYS, as a well-behaved blocking
+ * syscall does: the caller sees EINTR when a handler runs without
+ * SA_RESTART, and the call restarts under SA_RESTART or after SIGSTOP and
+ * SIGCONT.
+ */
+#define DSTATE_RULES_INTERRUPTIBLE					\
+	.state = TASK_INTERRUPTIBLE,					\
+	.signals = true, .signal_ret = -ERESTARTSYS,			\
+	.releasable = true, .timeouts = true, .kthread_ok = true
+
+/*
+ * I; like uninterruptible, but TASK_NOLOAD keeps it out of the load average
+ * and away from the hung-task detector.
+ */
+#define DSTATE_RULES_IDLE						\
+	.state = TASK_IDLE,						\
+	.releasable = true, .timeouts = true, .kthread_ok = true
+
+/*
+ * D forever: what an oops inside a driver used to leave behind.  Not even
+ * the module can end it, so a kernel thread may not sleep this way (the
+ * module must stop its threads before it goes away), and only
+ * CAP_SYS_ADMIN may ask for it.
+ */
+#define DSTATE_RULES_PERMANENT						\
+	.state = TASK_UNINTERRUPTIBLE,					\
+	.privileged = true
+
+#define DSTATE_MODE_ENTRY(token, tname)					\
+	[DSTATE_MODE_##token] = {					\
+		.mode = DSTATE_MODE_##token,				\
+		.name = #tname,						\
+		DSTATE_RULES_##token					\
+	},
+
+static const struct dstate_mode_info dstate_modes[DSTATE_MODE_COUNT] = {
+	DSTATE_MODE_LIST(DSTATE_MODE_ENTRY)
+};
+
+/* The rules of @mode, which comes from user space; NULL if it is no mode. */
+const struct dstate_mode_info *dstate_mode_get(u32 mode)
+{
+	if (mode == DSTATE_MODE_NONE || mode >= DSTATE_MODE_COUNT)
+		return NULL;
+	return &dstate_modes[array_index_nospec(mode, DSTATE_MODE_COUNT)];
+}
