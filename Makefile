@@ -48,7 +48,7 @@ user_sources := $(wildcard user/*.c user/*.h user/lib/*.c user/lib/*.h \
 			   user/Makefile kmod/dstate_uapi.h)
 
 .PHONY: all module user deps kernels initramfs check demo vm-shell \
-	bench install clean distclean
+	clean distclean
 
 all: module user
 

@@ -30,6 +30,8 @@ esac
 [ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
 
 mkdir -p "$out"
+# kbuild wants M= absolute.
+out=$(cd "$out" && pwd)
 rm -rf "$out/src"
 mkdir -p "$out/src"
 cp -a "$top/Kbuild" "$top/kmod" "$out/src/"

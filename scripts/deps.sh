@@ -14,6 +14,7 @@ packages=(
 	libkmod-dev		# dstate load/unload
 	libsmartcols-dev	# dstate's tables and --json
 	libelf-dev		# kbuild's objtool for the 6.x headers
+	dwarves			# pahole: BTF for the 6.12 module build
 	bc flex bison		# kbuild
 	sparse			# make check: C=1
 	qemu-system-x86		# the test VM

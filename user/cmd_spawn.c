@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/* spawn: start processes in a state, prove they are there, leave them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dstate.h"
+#include "lib/device.h"
+#include "lib/duration.h"
+#include "lib/modes.h"
+#include "lib/procfs.h"
+#include "lib/spawn.h"
+
+/* How long a process may take to reach its state. */
+#define SPAWN_DEADLINE_NS	(10 * NSEC_PER_SEC)
+#define SPAWN_MAX		100000
+
+static void spawn_usage(void)
+{
+	unsigned int i;
+
+	printf("Usage:\n dstate spawn MODE [-n N] [--timeout DUR] [--tag N] [--kthread]\n\n"
+	       "Start N processes (or kernel threads) in MODE, wait until /proc shows\n"
+	       "each in its state, print them and exit 0, leaving them there.  Fails\n"
+	       "(and undoes what it started) if a state is not reached in %llus.\n\n"
+	       "Modes:\n", (unsigned long long)(SPAWN_DEADLINE_NS / NSEC_PER_SEC));
+	for (i = 0; i < dstate_method_count; i++)
+		printf(" %-16s %c  %s\n", dstate_methods[i].name,
+		       dstate_methods[i].letter, dstate_methods[i].what);
+	printf("\nEnding them: module modes with 'dstate release' (or SIGKILL, as the\n"
+	       "mode allows); the others with kill(1):\n"
+	       " vfork      SIGKILL to PID or HELPER (the vfork child)\n"
+	       " stopped    SIGCONT (it exits) or SIGKILL\n"
+	       " traced     SIGKILL to PID or HELPER (the tracer)\n"
+	       " zombie     kill HELPER (the parent that does not reap it)\n"
+	       " running    any fatal signal\n"
+	       " fsfreeze   SIGTERM to HELPER (the keeper): it thaws, the writers finish,\n"
+	       "            and it unmounts and deletes the filesystem; SIGKILL to a\n"
+	       "            writer waits for the thaw\n\n"
+	       "Options:\n"
+	       " -n, --count N       how many (default 1)\n"
+	       " -t, --timeout DUR   module modes: the sleep's timeout; vfork, zombie,\n"
+	       "                     running, fsfreeze: end after DUR\n"
+	       " -g, --tag N         module modes: a tag for 'dstate release --tag N'\n"
+	       " -k, --kthread       module modes: kernel threads dstate/N (root)\n"
+	       " -J, --json          JSON output\n"
+	       " -h, --help          this text\n");
+}
+
+int cmd_spawn(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "tag", required_argument, NULL, 'g' },
+		{ "kthread", no_argument, NULL, 'k' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct spawn_req r = { .dev_fd = -1 };
+	struct libscols_table *tb;
+	struct spawn_ctx ctx;
+	struct spawned *s;
+	bool have_tag = false;
+	unsigned int i, started = 0, bad = 0;
+	uint64_t count = 1;
+	int c, ret, status = EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "n:t:g:k", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_u64(optarg, &count) || !count || count > SPAWN_MAX)
+				return usage_error("spawn", "bad count '%s' (1 to %d)",
+						   optarg, SPAWN_MAX);
+			break;
+		case 't':
+			if (parse_dur_arg("spawn", "--timeout", optarg, &r.timeout_ns))
+				return EXIT_USAGE;
+			if (r.timeout_ns > DSTATE_TIMEOUT_MAX_NS)
+				return usage_error("spawn", "--timeout %s is over a year", optarg);
+			break;
+		case 'g':
+			if (parse_u64(optarg, &r.tag))
+				return usage_error("spawn", "bad tag '%s' (a number)", optarg);
+			have_tag = true;
+			break;
+		case 'k':
+			r.kthread = true;
+			break;
+		default:
+			ret = common_option(c, "spawn", argv, spawn_usage);
+			if (ret >= 0)
+				return ret;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("spawn", "no mode given");
+	if (argc - optind > 1)
+		return usage_error("spawn", "unexpected argument '%s'", argv[optind + 1]);
+	r.m = method_lookup(argv[optind]);
+	if (!r.m)
+		return usage_error("spawn", "unknown mode '%s'", argv[optind]);
+	if (r.m->kind != METHOD_MODULE) {
+		if (have_tag)
+			return usage_error("spawn", "--tag is for module modes, not %s", r.m->name);
+		if (r.kthread)
+			return usage_error("spawn", "--kthread is for module modes, not %s", r.m->name);
+	}
+	if (r.kthread && r.m->mode == DSTATE_MODE_PERMANENT)
+		return usage_error("spawn", "permanent kernel threads are refused: the module must stop its threads");
+	if (r.timeout_ns && (r.m->kind == METHOD_STOPPED || r.m->kind == METHOD_TRACED))
+		return usage_error("spawn", "%s has no timeout: end it with a signal", r.m->name);
+	if ((r.m->flags & METHOD_NEEDS_ROOT || r.kthread) && geteuid() != 0)
+		pr_warn("%s needs root (CAP_SYS_ADMIN); trying anyway",
+			r.kthread ? "--kthread" : r.m->name);
+	if (r.m->kind == METHOD_MODULE) {
+		r.dev_fd = dev_open_or_complain();
+		if (r.dev_fd < 0)
+			return EXIT_FAILURE;
+	}
+
+	s = calloc(count, sizeof(*s));
+	if (!s || spawn_begin(&ctx)) {
+		pr_err("could not spawn: %s", strerror(errno ? errno : ENOMEM));
+		free(s);
+		return EXIT_FAILURE;
+	}
+	ret = spawn_start(&ctx, &r, s, (unsigned int)count, &started);
+	if (ret) {
+		if (r.kthread)
+			dev_complain("start a kernel thread", -ret);
+		else
+			pr_err("could not start process %u of %llu: %s", started + 1,
+			       (unsigned long long)count, strerror(-ret));
+		goto undo;
+	}
+	ret = spawn_wait(&ctx, &r, s, started, SPAWN_DEADLINE_NS, &bad);
+	if (ret) {
+		struct spawned *b = &s[bad];
+
+		if (ret == -ETIMEDOUT)
+			pr_err("could not spawn %s: pid %d still in state %c, not %c, after %llus",
+			       r.m->name, (int)b->pid, b->letter ? b->letter : '?',
+			       r.m->letter,
+			       (unsigned long long)(SPAWN_DEADLINE_NS / NSEC_PER_SEC));
+		else if (ret == -ECHILD)
+			pr_err("could not spawn %s: pid %d ended before reaching %c",
+			       r.m->name, (int)(b->pid ? b->pid : b->helper), r.m->letter);
+		else if (r.m->kind == METHOD_MODULE)
+			dev_complain(b->msg[0] ? b->msg + strlen("could not ") : "sleep", -ret);
+		else
+			pr_err("%s: %s", b->msg[0] ? b->msg : "could not spawn",
+			       strerror(-ret));
+		goto undo;
+	}
+
+	tb = table_new("spawned");
+	table_col(tb, "PID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT);
+	table_col(tb, "COMM", SCOLS_JSON_STRING, 0);
+	table_col(tb, "MODE", SCOLS_JSON_STRING, 0);
+	table_col(tb, "STATE", SCOLS_JSON_STRING, 0);
+	table_col(tb, "STATE_NAME", SCOLS_JSON_STRING, 0);
+	table_col(tb, "HELPER", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT);
+	for (i = 0; i < started; i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		struct proc_stat st;
+
+		if (proc_read_stat(s[i].pid, &st))
+			snprintf(st.comm, sizeof(st.comm), "?");
+		line_set(ln, 0, "%d", (int)s[i].pid);
+		line_set(ln, 1, "%s", st.comm);
+		line_set(ln, 2, "%s", r.m->name);
+		line_set(ln, 3, "%c", s[i].letter);
+		line_set(ln, 4, "%s", state_name(s[i].letter));
+		if (s[i].helper)
+			line_set(ln, 5, "%d", (int)s[i].helper);
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+	status = EXIT_SUCCESS;
+	goto out;
+undo:
+	spawn_kill(&r, s, started);
+out:
+	spawn_end(&ctx);
+	if (r.dev_fd >= 0)
+		close(r.dev_fd);
+	free(s);
+	return status;
+}

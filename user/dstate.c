@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dstate - put processes to sleep in the state you choose, and tell the
+ * truth about the states that result.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dstate.h"
+#include "lib/device.h"
+#include "lib/modes.h"
+#include "lib/pidwait.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *what;
+} commands[] = {
+	{ "load", cmd_load, "[--norefcount] [--max-sleepers N] [MODULE]",
+	  "insert the module with libkmod" },
+	{ "unload", cmd_unload, "[--force]", "remove the module" },
+	{ "info", cmd_info, "", "the module: loaded, version, refcount, sleepers, taint" },
+	{ "sleep", cmd_sleep, "MODE [--timeout DUR] [--tag N]",
+	  "sleep in MODE; say how it ended" },
+	{ "spawn", cmd_spawn, "MODE [-n N] [--timeout DUR] [--tag N] [--kthread]",
+	  "start N processes in MODE and leave them there" },
+	{ "release", cmd_release, "(--all | --pid PID | --tag N)",
+	  "wake module sleepers" },
+	{ "ls", cmd_ls, "", "list the module's sleepers" },
+	{ "state", cmd_state, "PID...", "what the kernel shows of a process" },
+	{ "watch", cmd_watch, "PID [--interval DUR]",
+	  "print each state change until it ends" },
+	{ "wait", cmd_wait, "PID [--timeout DUR]", "wait for any process to end" },
+	{ "matrix", cmd_matrix, "[MODE...]",
+	  "check each mode against each signal" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(void)
+{
+	unsigned int i;
+
+	printf("Usage:\n dstate [--json] [--device PATH] COMMAND [ARGS]\n\n");
+	printf("Put processes to sleep in a chosen state, really, and report what the\n"
+	       "kernel shows of them.\n\nCommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		printf(" %s%s%s\n        %s\n", commands[i].name,
+		       commands[i].args[0] ? " " : "", commands[i].args,
+		       commands[i].what);
+	printf("\nModes (module):");
+	for (i = 0; i < dstate_method_count; i++)
+		if (dstate_methods[i].kind == METHOD_MODULE)
+			printf(" %s", dstate_methods[i].name);
+	printf("\nMethods (no module):");
+	for (i = 0; i < dstate_method_count; i++)
+		if (dstate_methods[i].kind != METHOD_MODULE)
+			printf(" %s", dstate_methods[i].name);
+	printf("\n\nOptions:\n"
+	       " -J, --json           JSON output (also after COMMAND)\n"
+	       "     --device PATH    the device, instead of %s\n"
+	       " -h, --help           this text; COMMAND --help for a command's\n"
+	       " -V, --version        the version\n\n"
+	       "DUR is 500ms, 2s, 1m or plain seconds.  Exit status: 0 success,\n"
+	       "1 failure, 2 usage error, 124 timeout (wait).  See dstate(1).\n",
+	       DSTATE_DEVICE);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		COMMON_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env = getenv("DSTATE_NO_PIDFD");
+	unsigned int i;
+	int c, ret;
+
+	if (env && *env && strcmp(env, "0"))
+		pidwait_no_pidfd = true;
+	env = getenv("DSTATE_DEVICE");
+	if (env && *env)
+		dstate_device = env;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
+		if (c == 'V') {
+			printf("dstate %s (ABI %d)\n", DSTATE_VERSION, DSTATE_ABI_VERSION);
+			return EXIT_SUCCESS;
+		}
+		ret = common_option(c, NULL, argv, usage);
+		if (ret >= 0)
+			return ret;
+	}
+	if (optind >= argc)
+		return usage_error(NULL, "no command given");
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(argv[optind], commands[i].name)) {
+			argc -= optind;
+			argv += optind;
+			optind = 0;	/* glibc: start afresh for the command */
+			return commands[i].fn(argc, argv);
+		}
+	}
+	if (!strcmp(argv[optind], "help")) {
+		usage();
+		return EXIT_SUCCESS;
+	}
+	return usage_error(NULL, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The modes and methods by name.  The module's modes come from
+ * DSTATE_MODE_LIST in the uapi header, so the names cannot drift from the
+ * module's; a mode added there shows up here as 'D' until given a letter.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "modes.h"
+
+#define MODE_IS(token, m)	(DSTATE_MODE_##token == DSTATE_MODE_##m)
+
+/* The /proc letter each module mode shows. */
+#define MODE_LETTER(token)						\
+	(MODE_IS(token, INTERRUPTIBLE) ? 'S' : MODE_IS(token, IDLE) ? 'I' : 'D')
+
+#define MODE_WHAT(token)						\
+	(MODE_IS(token, UNINTERRUPTIBLE) ?				\
+		"TASK_UNINTERRUPTIBLE: no signal ends it" :		\
+	 MODE_IS(token, KILLABLE) ?					\
+		"TASK_KILLABLE: only a fatal signal ends it" :		\
+	 MODE_IS(token, INTERRUPTIBLE) ?				\
+		"TASK_INTERRUPTIBLE: any signal ends it" :		\
+	 MODE_IS(token, IDLE) ?						\
+		"TASK_IDLE: like uninterruptible, not in loadavg" :	\
+	 MODE_IS(token, PERMANENT) ?					\
+		"uninterruptible forever, until reboot (root)" :	\
+		"a module mode")
+
+#define MODE_METHOD(token, nm)						\
+	{								\
+		.name = #nm,						\
+		.kind = METHOD_MODULE,					\
+		.mode = DSTATE_MODE_##token,				\
+		.letter = MODE_LETTER(token),				\
+		.flags = METHOD_NEEDS_MODULE |				\
+			 (MODE_IS(token, PERMANENT) ? METHOD_NEEDS_ROOT : 0), \
+		.what = MODE_WHAT(token),				\
+	},
+
+const struct dstate_method dstate_methods[] = {
+	DSTATE_MODE_LIST(MODE_METHOD)
+	{ "vfork", METHOD_VFORK, 0, 'D', 0,
+	  "killable D: a vfork parent with signals blocked" },
+	{ "fsfreeze", METHOD_FSFREEZE, 0, 'D', METHOD_NEEDS_ROOT,
+	  "uninterruptible D: a write to a frozen filesystem (root)" },
+	{ "stopped", METHOD_STOPPED, 0, 'T', 0, "T: stopped by SIGSTOP" },
+	{ "traced", METHOD_TRACED, 0, 't', 0, "t: in a ptrace stop" },
+	{ "zombie", METHOD_ZOMBIE, 0, 'Z', 0,
+	  "Z: exited, not reaped by its parent" },
+	{ "running", METHOD_RUNNING, 0, 'R', 0, "R: a busy loop" },
+};
+
+const unsigned int dstate_method_count =
+	sizeof(dstate_methods) / sizeof(dstate_methods[0]);
+
+const struct dstate_method *method_lookup(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < dstate_method_count; i++)
+		if (!strcmp(dstate_methods[i].name, name))
+			return &dstate_methods[i];
+	return NULL;
+}
+
+const char *mode_name(unsigned int mode)
+{
+	unsigned int i;
+
+	for (i = 0; i < dstate_method_count; i++)
+		if (dstate_methods[i].kind == METHOD_MODULE &&
+		    dstate_methods[i].mode == mode)
+			return dstate_methods[i].name;
+	return NULL;
+}
+
+static const char *const task_kinds[] = {
+	[DSTATE_TASK_RUNNING]		= "running",
+	[DSTATE_TASK_INTERRUPTIBLE]	= "interruptible",
+	[DSTATE_TASK_UNINTERRUPTIBLE]	= "uninterruptible",
+	[DSTATE_TASK_KILLABLE]		= "killable",
+	[DSTATE_TASK_IDLE]		= "idle",
+	[DSTATE_TASK_STOPPED]		= "stopped",
+	[DSTATE_TASK_TRACED]		= "traced",
+	[DSTATE_TASK_FROZEN]		= "frozen",
+	[DSTATE_TASK_ZOMBIE]		= "zombie",
+	[DSTATE_TASK_DEAD]		= "dead",
+	[DSTATE_TASK_OTHER]		= "other",
+};
+
+const char *task_kind_name(unsigned int kind)
+{
+	if (kind >= sizeof(task_kinds) / sizeof(task_kinds[0]))
+		return NULL;
+	return task_kinds[kind];
+}
+
+const char *method_names(void)
+{
+	static char buf[256];
+	size_t off = 0;
+	unsigned int i;
+
+	if (buf[0])
+		return buf;
+	for (i = 0; i < dstate_method_count && off < sizeof(buf); i++) {
+		size_t n = strlen(dstate_methods[i].name);
+
+		if (off + n + 2 > sizeof(buf))
+			break;
+		if (off)
+			buf[off++] = ' ';
+		memcpy(buf + off, dstate_methods[i].name, n);
+		off += n;
+	}
+	buf[off] = '\0';
+	return buf;
+}

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Starting processes in each state and proving, from /proc, that they got
+ * there.  The processes outlive dstate: each starts its own session with
+ * stdio on /dev/null, so that neither a closing terminal nor a shell's
+ * $(...) waits on them.  What each must do to be ended is in spawn.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "duration.h"
+#include "fsfreeze.h"
+#include "procfs.h"
+#include "spawn.h"
+
+/* What a child says on the report pipe; one write, below PIPE_BUF. */
+struct spawn_msg {
+	int pid;		/* the process dstate forked */
+	int child;		/* a process it made for the state, or 0 */
+	int err;		/* errno of a failure, or 0 */
+	char text[200];		/* what failed, if anything */
+};
+
+int spawn_begin(struct spawn_ctx *c)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	c->rd = fds[0];
+	c->wr = fds[1];
+	/* Children write in blocking mode: clear it on their side only. */
+	fcntl(c->wr, F_SETFL, 0);
+	return 0;
+}
+
+void spawn_end(struct spawn_ctx *c)
+{
+	close(c->rd);
+	close(c->wr);
+}
+
+static void report(int fd, int pid, int child, int err, const char *text)
+{
+	struct spawn_msg m;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.pid = pid;
+	m.child = child;
+	m.err = err;
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	do {
+		n = write(fd, &m, sizeof(m));
+	} while (n < 0 && errno == EINTR);
+}
+
+static void close_fds_from(unsigned int first, unsigned int last)
+{
+	unsigned int fd;
+
+	if (first > last)
+		return;
+	if (!syscall(SYS_close_range, first, last, 0))
+		return;
+	for (fd = first; fd <= last && fd < 4096; fd++)
+		close((int)fd);
+}
+
+void child_detach(int keep_fd)
+{
+	sigset_t none;
+	int sig, devnull;
+
+	setsid();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		if (devnull > 2)
+			close(devnull);
+	}
+	/* SIGCHLD especially: if ignored, a zombie would reap itself. */
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (keep_fd >= 3) {
+		close_fds_from(3, (unsigned int)keep_fd - 1);
+		close_fds_from((unsigned int)keep_fd + 1, ~0U);
+		fcntl(keep_fd, F_SETFD, FD_CLOEXEC);
+	} else {
+		close_fds_from(3, ~0U);
+	}
+}
+
+/* Sleep until @deadline (CLOCK_MONOTONIC ns), or forever when 0. */
+static void sleep_until(uint64_t deadline)
+{
+	struct timespec ts;
+
+	if (!deadline) {
+		for (;;)
+			pause();
+	}
+	ts.tv_sec = (time_t)(deadline / NSEC_PER_SEC);
+	ts.tv_nsec = (long)(deadline % NSEC_PER_SEC);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static uint64_t deadline_of(uint64_t timeout_ns)
+{
+	return timeout_ns ? now_ns() + timeout_ns : 0;
+}
+
+static void __attribute__((noreturn)) child_module(const struct spawn_req *r, int wr)
+{
+	int fd, ret;
+
+	fd = dev_open();
+	if (fd < 0) {
+		report(wr, getpid(), 0, -fd, "could not open the device");
+		_exit(1);
+	}
+	ret = dev_sleep(fd, r->m->mode, r->timeout_ns, r->tag);
+	if (ret) {
+		report(wr, getpid(), 0, -ret, "could not sleep");
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * The parent of a vfork waits in D (killable) until its child execs or
+ * exits.  With every signal blocked, only SIGKILL ends the wait early.  The
+ * child borrows the parent's memory and stack, so it only makes system
+ * calls and leaves by _exit; it dies with its parent (PDEATHSIG), so
+ * SIGKILL to either ends both.
+ */
+/* What the vfork child reads: statics, not the parent's stack frame. */
+static uint64_t vfork_deadline;
+static int vfork_wr;
+static pid_t vfork_parent;
+
+static void __attribute__((noreturn)) child_vfork(const struct spawn_req *r, int wr)
+{
+	sigset_t all;
+	pid_t v;
+
+	vfork_deadline = deadline_of(r->timeout_ns);
+	vfork_wr = wr;
+	vfork_parent = getpid();
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	v = vfork();
+	if (v == 0) {
+		sigset_t none;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != vfork_parent)
+			_exit(0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		report(vfork_wr, vfork_parent, getpid(), 0, NULL);
+		sleep_until(vfork_deadline);
+		_exit(0);
+	}
+	if (v < 0) {
+		report(vfork_wr, vfork_parent, 0, errno, "could not vfork");
+		_exit(1);
+	}
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) child_stopped(void)
+{
+	raise(SIGSTOP);
+	/* Continued: that is the end of it. */
+	_exit(0);
+}
+
+/*
+ * A tracer keeps its tracee in a ptrace stop ('t') for as long as it
+ * lives; if the tracer went away the tracee would run on, so the tracer
+ * stays and the tracee dies with it (PDEATHSIG).
+ */
+static void __attribute__((noreturn)) child_traced(int wr)
+{
+	pid_t tracer = getpid(), c;
+	int status;
+
+	c = fork();
+	if (c < 0) {
+		report(wr, tracer, 0, errno, "could not fork");
+		_exit(1);
+	}
+	if (c == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != tracer)
+			_exit(0);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0) {
+			report(wr, tracer, getpid(), errno,
+			       "could not PTRACE_TRACEME");
+			_exit(1);
+		}
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	report(wr, tracer, c, 0, NULL);
+	/* Every stop is left as it is: the tracee runs again only by SIGKILL. */
+	for (;;) {
+		if (waitpid(c, &status, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			_exit(0);
+	}
+}
+
+/* A parent that never reaps its exited child; ends after the timeout. */
+static void __attribute__((noreturn)) child_zombie(const struct spawn_req *r, int wr)
+{
+	uint64_t deadline = deadline_of(r->timeout_ns);
+	pid_t z;
+
+	z = fork();
+	if (z < 0) {
+		report(wr, getpid(), 0, errno, "could not fork");
+		_exit(1);
+	}
+	if (z == 0)
+		_exit(0);
+	report(wr, getpid(), z, 0, NULL);
+	sleep_until(deadline);
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) child_running(const struct spawn_req *r)
+{
+	uint64_t deadline = deadline_of(r->timeout_ns);
+	volatile unsigned long spin = 0;
+
+	for (;;) {
+		for (spin = 0; spin < 1000000; spin++)
+			;
+		if (deadline && now_ns() >= deadline)
+			_exit(0);
+	}
+}
+
+/*
+ * The fsfreeze keeper: makes and freezes the filesystem, starts @n writers
+ * that sleep in it, and holds it frozen until SIGTERM, SIGINT, SIGHUP or
+ * SIGQUIT, or the timeout; then thaws, lets the writers finish, unmounts
+ * and deletes everything before it exits.
+ */
+static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, int wr,
+						     unsigned int n)
+{
+	struct fsfreeze f;
+	uint64_t deadline = deadline_of(r->timeout_ns);
+	struct timespec ts, *tsp = NULL;
+	char err[200], name[32];
+	sigset_t set;
+	unsigned int i, alive = 0;
+	int ret, sig, status;
+	pid_t w;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	ret = fsfreeze_setup(&f, err, sizeof(err));
+	if (ret) {
+		report(wr, getpid(), 0, -ret, err);
+		_exit(1);
+	}
+	ret = fsfreeze_freeze(&f);
+	if (ret) {
+		report(wr, getpid(), 0, -ret, "could not freeze the filesystem (FIFREEZE)");
+		fsfreeze_teardown(&f, 1000);
+		_exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		w = fork();
+		if (w < 0) {
+			report(wr, getpid(), 0, errno, "could not fork a writer");
+			break;
+		}
+		if (w == 0) {
+			child_detach(-1);
+			snprintf(name, sizeof(name), "writer%u", i);
+			_exit(fsfreeze_write(&f, name) ? 1 : 0);
+		}
+		alive++;
+		report(wr, getpid(), w, 0, NULL);
+	}
+	close(wr);
+	while (alive) {
+		if (deadline) {
+			uint64_t now = now_ns();
+			uint64_t left = deadline > now ? deadline - now : 0;
+
+			if (!left)
+				break;
+			ts.tv_sec = (time_t)(left / NSEC_PER_SEC);
+			ts.tv_nsec = (long)(left % NSEC_PER_SEC);
+			tsp = &ts;
+		}
+		sig = sigtimedwait(&set, NULL, tsp);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig < 0 || sig != SIGCHLD)
+			break;		/* timed out, or told to end */
+		while (waitpid(-1, &status, WNOHANG) > 0)
+			alive--;
+	}
+	fsfreeze_thaw(&f);
+	while (alive && waitpid(-1, &status, 0) > 0)
+		alive--;
+	fsfreeze_teardown(&f, 2000);
+	_exit(0);
+}
+
+int spawn_start(struct spawn_ctx *c, const struct spawn_req *r,
+		struct spawned *s, unsigned int n, unsigned int *started)
+{
+	unsigned int i;
+	pid_t pid;
+
+	*started = 0;
+	memset(s, 0, n * sizeof(*s));
+	if (r->m->kind == METHOD_MODULE && r->kthread) {
+		for (i = 0; i < n; i++) {
+			int ret = dev_kthread(r->dev_fd, r->m->mode,
+					      r->timeout_ns, r->tag, &s[i].pid);
+
+			if (ret)
+				return ret;
+			(*started)++;
+		}
+		return 0;
+	}
+	if (r->m->kind == METHOD_FSFREEZE) {
+		pid = fork();
+		if (pid < 0)
+			return -errno;
+		if (pid == 0) {
+			child_detach(c->wr);
+			child_fsfreeze(r, c->wr, n);
+		}
+		for (i = 0; i < n; i++)
+			s[i].helper = pid;
+		*started = n;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			return -errno;
+		if (pid == 0) {
+			child_detach(c->wr);
+			switch (r->m->kind) {
+			case METHOD_MODULE:
+				child_module(r, c->wr);
+			case METHOD_VFORK:
+				child_vfork(r, c->wr);
+			case METHOD_STOPPED:
+				child_stopped();
+			case METHOD_TRACED:
+				child_traced(c->wr);
+			case METHOD_ZOMBIE:
+				child_zombie(r, c->wr);
+			case METHOD_RUNNING:
+				child_running(r);
+			default:
+				_exit(1);
+			}
+		}
+		switch (r->m->kind) {
+		case METHOD_TRACED:
+		case METHOD_ZOMBIE:
+			s[i].helper = pid;	/* the state's pid comes by report */
+			break;
+		default:
+			s[i].pid = pid;
+		}
+		(*started)++;
+	}
+	return 0;
+}
+
+/* The pid dstate forked for this entry. */
+static pid_t forked_pid(const struct spawn_req *r, const struct spawned *s)
+{
+	switch (r->m->kind) {
+	case METHOD_TRACED:
+	case METHOD_ZOMBIE:
+	case METHOD_FSFREEZE:
+		return s->helper;
+	default:
+		return s->pid;
+	}
+}
+
+static void read_reports(struct spawn_ctx *c, const struct spawn_req *r,
+			 struct spawned *s, unsigned int n)
+{
+	struct spawn_msg m;
+	unsigned int i;
+
+	while (read(c->rd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+		for (i = 0; i < n; i++) {
+			if (forked_pid(r, &s[i]) != m.pid)
+				continue;
+			if (m.err) {
+				s[i].err = m.err;
+				snprintf(s[i].msg, sizeof(s[i].msg), "%s", m.text);
+				if (r->m->kind != METHOD_FSFREEZE)
+					break;
+				continue;	/* the keeper failed: all fail */
+			}
+			if (r->m->kind == METHOD_VFORK) {
+				s[i].helper = m.child;
+				break;
+			}
+			if (s[i].pid)
+				continue;	/* fsfreeze: the next free slot */
+			s[i].pid = m.child;
+			break;
+		}
+	}
+}
+
+/* Is this the sleep we asked for?  The module can say so; /proc cannot. */
+static bool in_state(const struct spawn_req *r, struct spawned *s)
+{
+	struct dstate_task_state ts;
+	struct proc_stat st;
+
+	if (!s->pid || proc_read_stat(s->pid, &st))
+		return false;
+	s->letter = st.state;
+	if (st.state != r->m->letter)
+		return false;
+	if (r->m->kind == METHOD_VFORK && !s->helper)
+		return false;
+	if (r->m->kind == METHOD_ZOMBIE && st.ppid != s->helper)
+		return false;
+	if (r->m->kind == METHOD_MODULE && r->dev_fd >= 0 &&
+	    !dev_task_state(r->dev_fd, s->pid, &ts) && !ts.is_dstate)
+		return false;
+	return true;
+}
+
+static int child_died(const struct spawn_req *r, struct spawned *s)
+{
+	pid_t pid = forked_pid(r, s);
+	int status;
+
+	if (r->kthread || !pid)
+		return 0;
+	if (waitpid(pid, &status, WNOHANG) == pid)
+		return 1;
+	return 0;
+}
+
+int spawn_wait(struct spawn_ctx *c, const struct spawn_req *r,
+	       struct spawned *s, unsigned int n, uint64_t timeout_ns,
+	       unsigned int *bad)
+{
+	uint64_t deadline = now_ns() + timeout_ns;
+	long delay = 100000;	/* 100us, doubling to 5ms */
+	unsigned int i, left;
+
+	for (;;) {
+		read_reports(c, r, s, n);
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if (s[i].done)
+				continue;
+			if (s[i].err) {
+				*bad = i;
+				return -s[i].err;
+			}
+			if (in_state(r, &s[i])) {
+				s[i].done = true;
+				continue;
+			}
+			if (child_died(r, &s[i])) {
+				read_reports(c, r, s, n);
+				*bad = i;
+				return s[i].err ? -s[i].err : -ECHILD;
+			}
+			left++;
+		}
+		if (!left)
+			return 0;
+		if (now_ns() >= deadline) {
+			for (i = 0; i < n && s[i].done; i++)
+				;
+			*bad = i;
+			return -ETIMEDOUT;
+		}
+		{
+			struct timespec ts = { 0, delay };
+
+			nanosleep(&ts, NULL);
+			if (delay < 5000000)
+				delay *= 2;
+		}
+	}
+}
+
+void spawn_kill(const struct spawn_req *r, struct spawned *s, unsigned int n)
+{
+	unsigned int i;
+	pid_t pid;
+
+	for (i = 0; i < n; i++) {
+		if (r->m->kind == METHOD_MODULE) {
+			if (r->dev_fd >= 0 && s[i].pid)
+				dev_release(r->dev_fd, DSTATE_RELEASE_PID,
+					    s[i].pid, 0, NULL);
+			if (!r->kthread && s[i].pid)
+				kill(s[i].pid, SIGKILL);
+			continue;
+		}
+		/* The helper first: a keeper thaws, a tracer lets go. */
+		if (s[i].helper)
+			kill(s[i].helper, r->m->kind == METHOD_FSFREEZE ?
+			     SIGTERM : SIGKILL);
+		if (s[i].pid && r->m->kind != METHOD_FSFREEZE)
+			kill(s[i].pid, SIGKILL);
+	}
+	for (i = 0; i < n; i++) {
+		pid = forked_pid(r, &s[i]);
+		if (pid > 0 && !r->kthread)
+			waitpid(pid, NULL, WNOHANG);
+	}
+}
+
+int wait_for_state(pid_t pid, const char *letters, uint64_t timeout_ns,
+		   char *seen)
+{
+	uint64_t deadline = now_ns() + timeout_ns;
+	long delay = 100000;
+	struct proc_stat st;
+	int ret;
+
+	for (;;) {
+		ret = proc_read_stat(pid, &st);
+		if (ret)
+			return ret;
+		if (seen)
+			*seen = st.state;
+		if (strchr(letters, st.state))
+			return 0;
+		if (now_ns() >= deadline)
+			return -ETIMEDOUT;
+		{
+			struct timespec ts = { 0, delay };
+
+			nanosleep(&ts, NULL);
+			if (delay < 5000000)
+				delay *= 2;
+		}
+	}
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DSTATE_SPAWN_H
+#define DSTATE_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "modes.h"
+
+struct spawn_req {
+	const struct dstate_method *m;
+	uint64_t timeout_ns;	/* 0: none; where the method has one */
+	uint64_t tag;		/* module modes */
+	bool kthread;		/* module modes: a dstate/N kernel thread */
+	int dev_fd;		/* open /dev/dstate, or -1 */
+};
+
+/*
+ * One spawned process.  @pid is the one in the state; @helper keeps it
+ * there and is what to signal to end it, where there is one:
+ *   vfork     the vfork child (the parent @pid waits for it)
+ *   traced    the tracer
+ *   zombie    the parent that does not reap @pid
+ *   fsfreeze  the keeper: SIGTERM thaws, unmounts and deletes
+ */
+struct spawned {
+	pid_t pid;
+	pid_t helper;
+	char letter;		/* last seen in /proc */
+	int err;		/* errno the child reported, or 0 */
+	bool done;		/* reached its state */
+	char msg[200];		/* the child's own account of a failure */
+};
+
+/*
+ * The channel children report on: one pipe, shared, each report a single
+ * write smaller than PIPE_BUF.  Created by spawn_begin().
+ */
+struct spawn_ctx {
+	int rd, wr;
+};
+
+int spawn_begin(struct spawn_ctx *c);
+void spawn_end(struct spawn_ctx *c);
+
+/*
+ * Start @n processes for @r into @s (fsfreeze: one keeper for all of them).
+ * Returns 0 or -errno; on error, those started are in @s and @*started.
+ */
+int spawn_start(struct spawn_ctx *c, const struct spawn_req *r,
+		struct spawned *s, unsigned int n, unsigned int *started);
+
+/*
+ * Poll /proc until each reaches its letter, or @timeout_ns passes.
+ * Returns 0, or -ETIMEDOUT / -ECHILD (it died) / the child's -errno, with
+ * @*bad the index of the first that failed.
+ */
+int spawn_wait(struct spawn_ctx *c, const struct spawn_req *r,
+	       struct spawned *s, unsigned int n, uint64_t timeout_ns,
+	       unsigned int *bad);
+
+/* Undo: release module sleepers, SIGKILL the rest (not permanent ones). */
+void spawn_kill(const struct spawn_req *r, struct spawned *s, unsigned int n);
+
+/*
+ * Wait for @pid to show one of @letters, with a deadline, polling /proc
+ * from 100us up to 5ms apart.  Returns 0 with *seen, -ETIMEDOUT with the
+ * last *seen, or -ESRCH.
+ */
+int wait_for_state(pid_t pid, const char *letters, uint64_t timeout_ns,
+		   char *seen);
+
+/* The setup each long-lived child does: its own session, stdio on
+ * /dev/null, default signal actions, nothing blocked, no stray fds. */
+void child_detach(int keep_fd);
+
+#endif
