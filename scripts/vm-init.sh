@@ -25,7 +25,7 @@ hostname dstate-vm
 ln -sf /proc/self/fd /dev/fd
 
 out=/dev/console
-if [ -e /dev/ttyS1 ] && grep -q 'dstate.out=ttyS1' /proc/cmdline; then
+if [ -e /dev/ttyS1 ] && grep -q 'dstate_out=ttyS1' /proc/cmdline; then
 	out=/dev/ttyS1
 fi
 

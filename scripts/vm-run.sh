@@ -59,7 +59,8 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	accel=kvm
 fi
 
-cmdline="console=ttyS0 panic=-1 $append"
+# dstate_kver lets a test check that it runs on the kernel it was built for.
+cmdline="console=ttyS0 panic=-1 dstate_kver=$KVER $append"
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$mem"
       -kernel "$VMLINUZ" -no-reboot -nodefaults)
 
@@ -82,7 +83,7 @@ status=0
 timeout -k 5 "$timeout" "${qemu[@]}" -initrd "$work/initrd.gz" \
 	-display none -monitor none \
 	-serial "file:$log" -serial "file:$out" \
-	-append "$cmdline dstate.out=ttyS1" < /dev/null || status=$?
+	-append "$cmdline dstate_out=ttyS1" < /dev/null || status=$?
 
 # What the command printed, without the markers and the serial port's CRs.
 tr -d '\r' < "$out" | sed '/^DSTATE-VM-START$/d; /^DSTATE-VM-EXIT [0-9]*$/d'

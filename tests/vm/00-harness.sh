@@ -8,8 +8,11 @@
 . /tests/vm/lib.sh
 
 kmsg_mark
-check "guest runs the kernel under test" [ -n "$(uname -r)" ]
-diag "kernel $(uname -r)"
+want=$(sed -n 's/.*dstate_kver=\([^ ]*\).*/\1/p' /proc/cmdline)
+diag "kernel $(uname -r), built for $want"
+check "guest runs the kernel the module was built for" [ "$(uname -r)" = "$want" ]
+check "dstate.ko was built for this kernel" \
+	[ "$(modinfo -F vermagic /lib/modules/dstate.ko | cut -d' ' -f1)" = "$(uname -r)" ]
 check "insmod dstate.ko" insmod /lib/modules/dstate.ko
 check "/dev/dstate is a character device" [ -c /dev/dstate ]
 check "/dev/dstate is root's alone (0600)" \
