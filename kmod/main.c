@@ -85,8 +85,9 @@ static long dstate_ioctl(struct file *file, unsigned int cmd,
 
 /*
  * Normal mode: .owner makes every open file hold a reference to the module,
- * so rmmod fails with EBUSY while one is open, and a sleeper, which needs
- * an open file to sleep, pins the module too.
+ * so rmmod is refused while one is open (delete_module() fails with
+ * EWOULDBLOCK, which rmmod(8) reports as "in use"), and a sleeper, which
+ * needs an open file to sleep, pins the module too.
  */
 static const struct file_operations dstate_fops = {
 	.owner		= THIS_MODULE,

@@ -93,7 +93,10 @@ int kmodload_remove(bool force)
 	} else {
 		ret = kmod_module_remove_module(mod,
 				force ? KMOD_REMOVE_FORCE : 0);
-		/* Older kernels say EAGAIN/EWOULDBLOCK for a busy module. */
+		/*
+		 * delete_module() says EWOULDBLOCK for a module in use;
+		 * call it EBUSY ("in use"), as rmmod(8) does.
+		 */
 		if (ret == -EAGAIN)
 			ret = -EBUSY;
 	}

@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers of the VM tests written in C; see dtest.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dtest.h"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (long)(ms % 1000) * 1000000L,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int write_file(const char *path, const char *text)
+{
+	int fd, ret = 0;
+	size_t len = strlen(text);
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int read_file(const char *path, char *buf, size_t len)
+{
+	int fd;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int mod_load(const char *params)
+{
+	int fd, ret = 0;
+
+	fd = open(DSTATE_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* O_NONBLOCK: fail at once when the module is in use, never force it. */
+int mod_unload(void)
+{
+	if (syscall(SYS_delete_module, "dstate", O_NONBLOCK))
+		return -errno;
+	return 0;
+}
+
+/* The "used by" count the kernel shows in /proc/modules, -1 if absent. */
+int mod_refcnt(void)
+{
+	char line[512], name[64];
+	int refcnt = -1, count;
+	unsigned long size;
+	FILE *f;
+
+	f = fopen("/proc/modules", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lu %d", name, &size, &count) == 3 &&
+		    !strcmp(name, "dstate")) {
+			refcnt = count;
+			break;
+		}
+	}
+	fclose(f);
+	return refcnt;
+}
+
+bool mod_live(void)
+{
+	char line[512];
+	bool live = false;
+	FILE *f;
+
+	f = fopen("/proc/modules", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "dstate ", 7) && strstr(line, " Live "))
+			live = true;
+	fclose(f);
+	return live;
+}
+
+/* Run the real rmmod(8), quietly, and return its exit status. */
+int run_rmmod(void)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execl("/usr/sbin/rmmod", "rmmod", "dstate", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int dev_open(void)
+{
+	return open(DSTATE_DEV, O_RDWR | O_CLOEXEC);
+}
+
+int ds_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	if (ret < 0)
+		return -errno;
+	return ret;
+}
+
+int ds_release(int fd, unsigned int how, pid_t pid, uint64_t tag,
+	       unsigned int *released)
+{
+	struct dstate_release_args args = {
+		.how = how,
+		.pid = (__u32)pid,
+		.tag = tag,
+	};
+	int ret;
+
+	ret = ds_ioctl(fd, DSTATE_IOC_RELEASE, &args);
+	if (released)
+		*released = ret ? 0 : args.released;
+	return ret;
+}
+
+/* Start a dstate/N kernel thread sleeping in @mode; *pid is its pid. */
+int ds_kthread(int fd, unsigned int mode, uint64_t timeout_ns, uint64_t tag,
+	       pid_t *pid)
+{
+	struct dstate_kthread_args args = {
+		.mode = mode,
+		.timeout_ns = timeout_ns,
+		.tag = tag,
+	};
+	int ret;
+
+	ret = ds_ioctl(fd, DSTATE_IOC_KTHREAD, &args);
+	if (pid)
+		*pid = ret ? -1 : (pid_t)args.pid;
+	return ret;
+}
+
+/*
+ * Release one sleeper by pid, retrying while it is not (or not yet again,
+ * after an SA_RESTART) registered; returns 0 once one was woken.
+ */
+int ds_release_pid(int fd, pid_t pid, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	unsigned int released;
+	int ret;
+
+	for (;;) {
+		ret = ds_release(fd, DSTATE_RELEASE_PID, pid, 0, &released);
+		if (!ret && released == 1)
+			return 0;
+		if (ret && ret != -ESRCH)
+			return ret;
+		if (now_ns() > end)
+			return ret ? ret : -ETIMEDOUT;
+		sleep_ms(10);
+	}
+}
+
+/* The state letter: the first field after the last ')' of a stat file. */
+static char stat_letter(const char *path)
+{
+	char buf[1024], *p;
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return stat_letter(path);
+}
+
+char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	return stat_letter(path);
+}
+
+int proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_file(path, buf, len);
+	if (n <= 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* A signal mask line of /proc/PID/status ("SigPnd", "ShdPnd", "SigIgn"). */
+unsigned long long proc_status_mask(pid_t pid, const char *field)
+{
+	char path[64], buf[4096], *line;
+	size_t flen = strlen(field);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			return strtoull(line + flen + 1, NULL, 16);
+	return 0;
+}
+
+/*
+ * Pending for the thread or for the whole process: kill(2) queues on the
+ * shared set, and a fatal signal also puts SIGKILL on each thread's own.
+ */
+bool sig_pending(pid_t pid, int sig)
+{
+	unsigned long long bit = 1ULL << (sig - 1);
+
+	return (proc_status_mask(pid, "SigPnd") | proc_status_mask(pid, "ShdPnd")) & bit;
+}
+
+/*
+ * The task is inside ioctl(fd, DSTATE_IOC_SLEEP, ...), as the kernel's own
+ * /proc/PID/syscall shows: "16 0xFD 0xCMD ..." (16 is ioctl on x86-64).
+ * This tells a sleeper from a child still on its way to the call.
+ */
+static bool syscall_is_sleep(const char *path)
+{
+	char buf[512];
+	unsigned long long nr, fd, cmd;
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	if (sscanf(buf, "%llu %llx %llx", &nr, &fd, &cmd) != 3)
+		return false;
+	return nr == SYS_ioctl && cmd == DSTATE_IOC_SLEEP;
+}
+
+bool in_sleep_ioctl(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	return syscall_is_sleep(path);
+}
+
+bool thread_in_sleep_ioctl(pid_t pid, pid_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	return syscall_is_sleep(path);
+}
+
+/* Gone, a zombie or dead: a task in no state it can leave again. */
+static bool final_state(char c)
+{
+	return !c || c == 'Z' || c == 'X';
+}
+
+/*
+ * Until /proc shows one of @letters; gives up at once when the task
+ * reaches a final state not asked for, so that a wrong module costs no
+ * deadline where the answer is already known.
+ */
+char wait_state(pid_t pid, const char *letters, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	char c;
+
+	for (;;) {
+		c = proc_state(pid);
+		if (c && strchr(letters, c))
+			return c;
+		if (final_state(c) || now_ns() > end)
+			return 0;
+		sleep_ms(10);
+	}
+}
+
+char wait_thread_state(pid_t pid, pid_t tid, const char *letters,
+		       unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	char c;
+
+	for (;;) {
+		c = thread_state(pid, tid);
+		if (c && strchr(letters, c))
+			return c;
+		if (now_ns() > end)
+			return 0;
+		sleep_ms(10);
+	}
+}
+
+/* Until /proc shows @letter and the task is in the sleep ioctl. */
+bool wait_sleeping(pid_t pid, char letter, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	char c;
+
+	for (;;) {
+		c = proc_state(pid);
+		if (c == letter && in_sleep_ioctl(pid))
+			return true;
+		if (final_state(c) || now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/* wait_sleeping() for @n sleepers, under one deadline for them all. */
+int wait_all_sleeping(struct sleeper *s, int n, char letter, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	int i, asleep = 0;
+	uint64_t now;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].pid <= 0)
+			continue;
+		now = now_ns();
+		asleep += wait_sleeping(s[i].pid, letter,
+					now < end ? (end - now) / NSEC_PER_MSEC : 0);
+	}
+	return asleep;
+}
+
+bool wait_pending(pid_t pid, int sig, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		if (sig_pending(pid, sig))
+			return true;
+		if (final_state(proc_state(pid)) || now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/* Until the task has left state @letter, or is gone altogether. */
+bool wait_not_state(pid_t pid, char letter, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		if (proc_state(pid) != letter)
+			return true;
+		if (now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/* Until /proc no longer lists the task (reaped, or a thread that ended). */
+bool wait_gone(pid_t pid, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		if (!proc_state(pid))
+			return true;
+		if (now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+double loadavg1(void)
+{
+	char buf[128];
+
+	if (read_file("/proc/loadavg", buf, sizeof(buf)) <= 0)
+		return -1.0;
+	return strtod(buf, NULL);
+}
+
+static int handler_fd = -1;
+
+/* Async-signal-safe: record which signal's handler ran, nothing else. */
+static void sleeper_handler(int sig)
+{
+	char c = (char)sig;
+	int saved = errno;
+	ssize_t n;
+
+	n = write(handler_fd, &c, 1);
+	(void)n;
+	errno = saved;
+}
+
+static int drop_privileges(void)
+{
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn))
+sleeper_child(const struct sleeper_spec *spec, int wr)
+{
+	struct dstate_sleep_args args = {
+		.mode = spec->mode,
+		.flags = spec->flags,
+		.timeout_ns = spec->timeout_ns,
+		.tag = spec->tag,
+	};
+	struct sigaction sa;
+	int fd, ret, i;
+
+	/* Hold no fd of the parent's: only our own open pins the module. */
+	for (i = 3; i < 256; i++)
+		if (i != wr)
+			close(i);
+	handler_fd = wr;
+	if (spec->comm)
+		prctl(PR_SET_NAME, spec->comm);
+	if (spec->handle_sig) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = sleeper_handler;
+		sa.sa_flags = spec->restart ? SA_RESTART : 0;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(spec->handle_sig, &sa, NULL))
+			_exit(CHILD_SETUP);
+	}
+	if (spec->ignore_sig && signal(spec->ignore_sig, SIG_IGN) == SIG_ERR)
+		_exit(CHILD_SETUP);
+	if (spec->block_sig) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, spec->block_sig);
+		if (sigprocmask(SIG_BLOCK, &set, NULL))
+			_exit(CHILD_SETUP);
+	}
+	if (spec->unprivileged && drop_privileges())
+		_exit(CHILD_SETUP);
+	fd = open(DSTATE_DEV, O_RDWR);
+	if (fd < 0)
+		_exit(CHILD_NO_DEV);
+	ret = ioctl(fd, DSTATE_IOC_SLEEP, &args);
+	if (ret == 0)
+		_exit(0);
+	if (ret == -1 && errno > 0 && errno < CHILD_NO_DEV)
+		_exit(errno);
+	_exit(CHILD_ODD);
+}
+
+int spawn_sleeper(struct sleeper *s, const struct sleeper_spec *spec)
+{
+	int p[2];
+
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+	s->pipe_rd = -1;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	s->started_ns = now_ns();
+	s->pid = fork();
+	if (s->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (s->pid == 0) {
+		close(p[0]);
+		sleeper_child(spec, p[1]);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	s->pipe_rd = p[0];
+	return 0;
+}
+
+/* What the child's signal handler has written so far (never blocks). */
+int handler_bytes(struct sleeper *s, char *buf, size_t len)
+{
+	ssize_t n = read(s->pipe_rd, buf, len);
+
+	return n < 0 ? 0 : (int)n;
+}
+
+/* Reap the child if it has ended within @ms; never waits longer. */
+bool wait_exit(struct sleeper *s, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	pid_t r;
+
+	if (s->reaped)
+		return true;
+	for (;;) {
+		r = waitpid(s->pid, &s->status, WNOHANG);
+		if (r == s->pid) {
+			s->reaped = true;
+			return true;
+		}
+		if (r < 0 || now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/* The child's stop as waitpid(WUNTRACED) reports it. */
+bool wait_stopped(struct sleeper *s, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	int status;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(s->pid, &status, WNOHANG | WUNTRACED);
+		if (r == s->pid) {
+			if (WIFSTOPPED(status))
+				return WSTOPSIG(status) == SIGSTOP;
+			s->status = status;
+			s->reaped = true;
+			return false;
+		}
+		if (r < 0 || now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/* Not ended: waitpid has nothing to report and /proc still lists it. */
+bool still_there(struct sleeper *s)
+{
+	int status;
+
+	if (s->reaped)
+		return false;
+	if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		s->status = status;
+		s->reaped = true;
+		return false;
+	}
+	return proc_state(s->pid) != 0;
+}
+
+bool exited_with(struct sleeper *s, int code)
+{
+	return s->reaped && WIFEXITED(s->status) &&
+	       WEXITSTATUS(s->status) == code;
+}
+
+bool killed_by(struct sleeper *s, int sig)
+{
+	return s->reaped && WIFSIGNALED(s->status) &&
+	       WTERMSIG(s->status) == sig;
+}
+
+const char *status_str(int status)
+{
+	static char buf[64];
+
+	if (WIFEXITED(status))
+		snprintf(buf, sizeof(buf), "exited %d (%s)", WEXITSTATUS(status),
+			 WEXITSTATUS(status) < CHILD_NO_DEV ?
+			 strerror(WEXITSTATUS(status)) : "test child code");
+	else if (WIFSIGNALED(status))
+		snprintf(buf, sizeof(buf), "killed by %s",
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, sizeof(buf), "status 0x%x", status);
+	return buf;
+}
+
+/* Until the child's handler has written a byte; *sig is that byte. */
+bool wait_handler(struct sleeper *s, char *sig, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		if (handler_bytes(s, sig, 1) == 1)
+			return true;
+		if (now_ns() > end)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/*
+ * The signal has had its chance: the kernel shows it pending on the task
+ * (so the sender's wake-up, if any, has been done), and yet the task is
+ * still in the sleep ioctl in state @letter and has not ended.
+ */
+bool stays_asleep(struct sleeper *s, int sig, char letter)
+{
+	bool pending = wait_pending(s->pid, sig, WAIT_MS);
+	char now = proc_state(s->pid);
+	bool in_call = in_sleep_ioctl(s->pid);
+	bool there = still_there(s);
+
+	if (pending && now == letter && in_call && there)
+		return true;
+	tap_diag("pid %d after signal %d: pending %d, state '%c', in the sleep ioctl %d, %s",
+		 s->pid, sig, pending, now ? now : '-', in_call,
+		 there ? "not ended" : (s->reaped ? status_str(s->status) : "gone"));
+	return false;
+}
+
+/*
+ * End a case's child whatever happened to it: release it, and kill it if
+ * that was not enough; say so when even that fails (a task left in D).
+ */
+void sleeper_finish(struct sleeper *s, int fd)
+{
+	if (s->pid > 0 && !s->reaped) {
+		kill(s->pid, SIGCONT);
+		if (fd >= 0)
+			ds_release(fd, DSTATE_RELEASE_PID, s->pid, 0, NULL);
+		if (!wait_exit(s, 2000)) {
+			kill(s->pid, SIGKILL);
+			if (!wait_exit(s, 5000))
+				tap_diag("pid %d left behind in state '%c'",
+					 s->pid, proc_state(s->pid));
+		}
+	}
+	sleeper_close(s);
+}
+
+void sleeper_close(struct sleeper *s)
+{
+	if (s->pipe_rd >= 0)
+		close(s->pipe_rd);
+	s->pipe_rd = -1;
+}
+
+/* fork() a child that runs as uid and gid NOBODY, with no capabilities. */
+pid_t fork_unprivileged(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0 && drop_privileges())
+		_exit(CHILD_SETUP);
+	return pid;
+}
+
+void kmsg_begin(struct kmsg *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd >= 0)
+		lseek(k->fd, 0, SEEK_END);
+	else
+		tap_diag("cannot open /dev/kmsg: %s", strerror(errno));
+}
+
+static void kmsg_append(struct kmsg *k, const char *s, size_t n)
+{
+	if (k->len + n + 1 > k->cap) {
+		size_t cap = (k->cap ? k->cap * 2 : 65536) + n;
+		char *text = realloc(k->text, cap);
+
+		if (!text)
+			return;
+		k->text = text;
+		k->cap = cap;
+	}
+	memcpy(k->text + k->len, s, n);
+	k->len += n;
+	k->text[k->len] = '\0';
+}
+
+/*
+ * Read every record written since the mark: "PRI,SEQ,TS,FLAGS;message"
+ * then optional " KEY=value" lines, which are not part of the message.
+ */
+void kmsg_update(struct kmsg *k)
+{
+	char rec[8192], lvl[2];
+	char *msg, *nl;
+	ssize_t n;
+
+	if (k->fd < 0)
+		return;
+	for (;;) {
+		n = read(k->fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		*msg++ = '\0';
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		lvl[0] = '0' + (char)(atoi(rec) & 7);
+		lvl[1] = ' ';
+		kmsg_append(k, lvl, 2);
+		kmsg_append(k, msg, strlen(msg));
+		kmsg_append(k, "\n", 1);
+	}
+}
+
+int kmsg_count_level(struct kmsg *k, const char *needle, int max_level)
+{
+	const char *line, *end;
+	int count = 0;
+	size_t nlen = strlen(needle);
+
+	kmsg_update(k);
+	if (!k->text)
+		return 0;
+	for (line = k->text; *line; line = end + 1) {
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		if (line[0] - '0' <= max_level &&
+		    memmem(line + 2, end - line - 2, needle, nlen))
+			count++;
+	}
+	return count;
+}
+
+int kmsg_count(struct kmsg *k, const char *needle)
+{
+	return kmsg_count_level(k, needle, 7);
+}
+
+/* Print up to @max new lines containing @needle ("" for all) as diags. */
+void kmsg_dump(struct kmsg *k, const char *needle, int max)
+{
+	const char *line, *end;
+
+	kmsg_update(k);
+	if (!k->text)
+		return;
+	for (line = k->text; *line && max > 0; line = end + 1) {
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		if (memmem(line + 2, end - line - 2, needle, strlen(needle))) {
+			tap_diag("kmsg: %.*s", (int)(end - line - 2), line + 2);
+			max--;
+		}
+	}
+}
+
+/* The signs of a kernel bug, as tests/vm/lib.sh looks for them. */
+static const char *const kmsg_bad[] = {
+	"BUG", "WARNING", "Oops", "refcount_t", "list_add corruption",
+	"list_del corruption", "general protection", "Call Trace",
+};
+
+bool kmsg_clean(struct kmsg *k)
+{
+	bool clean = true;
+	size_t i;
+
+	for (i = 0; i < sizeof(kmsg_bad) / sizeof(kmsg_bad[0]); i++) {
+		if (kmsg_count(k, kmsg_bad[i])) {
+			kmsg_dump(k, kmsg_bad[i], 10);
+			clean = false;
+		}
+	}
+	return clean;
+}
+
+void kmsg_end(struct kmsg *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k->text);
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+}
