@@ -7,6 +7,7 @@
 #   make demo            show D states happening in the VM
 #   make vm-shell        a shell in the VM with the module loaded
 #   make kernels         fetch and unpack the Debian test kernels
+#   make install         install for the running kernel (DESTDIR, PREFIX)
 #   make clean           remove build output (the kernel cache stays)
 #   make distclean       also remove the kernel cache
 #
@@ -48,7 +49,7 @@ user_sources := $(wildcard user/*.c user/*.h user/lib/*.c user/lib/*.h \
 			   user/Makefile kmod/dstate_uapi.h)
 
 .PHONY: all module user deps kernels initramfs check demo vm-shell \
-	clean distclean
+	install clean distclean
 
 all: module user
 
@@ -95,6 +96,31 @@ demo: deps
 
 vm-shell: deps $(BUILD)/$(VM_KERNEL)/initramfs.gz
 	scripts/vm-run.sh --kernel $(VM_KERNEL) --shell
+
+# make install: dstate.ko into the running kernel's extra modules, the CLI,
+# its man page and bash completion.  The module is built against the
+# running kernel's build tree (linux-headers-$(uname -r) on Debian).
+# KDIR=DIR installs for that kernel instead (with DESTDIR, for staging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+install_kdir := $(or $(KDIR),$(host_kdir))
+
+install: user
+	@test -f $(install_kdir)/Makefile || { \
+		echo "make install: no kernel build tree at $(install_kdir);"; \
+		echo "  install the running kernel's: apt-get install linux-headers-$$(uname -r)"; \
+		exit 1; }
+	scripts/build-module.sh $(install_kdir) $(BUILD)/install
+	# The kernel release is the one the module was built for.
+	kver=$$(modinfo -F vermagic $(BUILD)/install/dstate.ko | cut -d' ' -f1) && \
+	install -D -m 0644 $(BUILD)/install/dstate.ko \
+		$(DESTDIR)/lib/modules/$$kver/extra/dstate.ko && \
+	{ test -n "$(DESTDIR)" || depmod -a $$kver; }
+	install -D -m 0755 user/dstate $(DESTDIR)$(PREFIX)/bin/dstate
+	install -D -m 0644 user/dstate.1 $(DESTDIR)$(PREFIX)/share/man/man1/dstate.1
+	install -D -m 0644 user/dstate.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dstate
+	@echo "installed; load it with 'dstate load' or 'modprobe dstate'"
 
 clean:
 	rm -rf $(BUILD)

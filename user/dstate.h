@@ -14,7 +14,7 @@
 #define EXIT_TIMEDOUT	124
 
 #ifndef DSTATE_VERSION
-#define DSTATE_VERSION	"0.1"
+#define DSTATE_VERSION	"0.1.0"
 #endif
 
 /* Global options, also accepted after the command name. */
