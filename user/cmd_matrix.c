@@ -205,6 +205,12 @@ static bool watch_for(struct cell_obs *o, uint64_t ns, char sleeping)
 	}
 }
 
+/* Killed by a signal, as opposed to exiting after its report. */
+static bool died_of_signal(const struct cell_obs *o)
+{
+	return o->dead && WIFSIGNALED(o->status);
+}
+
 static bool is_sleeper(pid_t pid)
 {
 	struct dstate_task_state ts;
@@ -288,14 +294,19 @@ static void run_cell(const struct dstate_method *m, enum sig_case c,
 	/* Phase 1: what the signal does by itself. */
 	if (watch_for(&o, SETTLE_NS, l))
 		watch_for_end(&o, REACT_NS);	/* something happened: let it finish */
+	/*
+	 * A sleeper that woke reports it and exits at once: what it wrote
+	 * says how it ended, so read all of it before judging by its death.
+	 */
+	observe(&o);
 	if (!o.dead && !o.returned && !o.handler && o.letter == l) {
 		SAY("stays %c", l);
-	} else if (o.dead) {
-		SAY("dies at once");
-		goto out;
 	} else if (o.returned) {
 		SAY("wakes at once (%s)", o.err == EINTR ? "EINTR" :
 		    o.err ? strerror(o.err) : "0");
+		goto out;
+	} else if (o.dead) {
+		SAY("%s at once", died_of_signal(&o) ? "dies" : "exits");
 		goto out;
 	} else if (o.letter == 'T') {
 		SAY("stops at once");
@@ -327,20 +338,20 @@ static void run_cell(const struct dstate_method *m, enum sig_case c,
 		goto out;
 	}
 	watch_for_end(&o, REACT_NS);
-	if (o.dead) {
-		SAY("; dies when released");
+	observe(&o);
+	if (o.handler) {
+		SAY("; handler runs when released");
+	} else if (o.returned && !o.err) {
+		SAY("; wakes when released");
+	} else if (o.returned) {
+		SAY("; wakes when released (%s)", strerror(o.err));
+	} else if (o.dead) {
+		SAY("; %s when released", died_of_signal(&o) ? "dies" : "exits");
 	} else if (o.letter == 'T') {
 		SAY("; stops when released");
 		kill(o.pid, SIGCONT);
 	} else {
-		if (o.handler)
-			SAY("; handler runs when released");
-		else if (o.returned && !o.err)
-			SAY("; wakes when released");
-		else if (o.returned)
-			SAY("; wakes when released (%s)", strerror(o.err));
-		else
-			SAY("; goes to %c when released", o.letter);
+		SAY("; goes to %c when released", o.letter);
 	}
 out:
 	if (!o.dead && m->mode != DSTATE_MODE_PERMANENT) {
