@@ -21,8 +21,9 @@ env=$top/cache/kernels/$series/env
 # shellcheck disable=SC1090
 . "$env"
 
-# Kernel modules the tests use, with what they depend on.
-KMODS=${KMODS:-loop ext4}
+# Kernel modules the tests use, with what they depend on: loop and ext4 for
+# the fsfreeze method, and the crc32c that ext4 asks for when it mounts.
+KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dstate-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -45,6 +46,8 @@ copy_elf /usr/bin/kmod /usr/bin/kmod
 for t in insmod rmmod lsmod modprobe modinfo depmod; do
 	ln -s /usr/bin/kmod "$root/usr/sbin/$t"
 done
+# Where the kernel runs modprobe from to load a module on demand.
+ln -s /usr/bin/kmod "$root/sbin/modprobe"
 [ -n "$dstate" ] && [ -x "$dstate" ] && copy_elf "$dstate" /usr/bin/dstate
 
 install -m 0644 "$module" "$root/lib/modules/dstate.ko"
