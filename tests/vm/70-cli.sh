@@ -24,6 +24,22 @@ check "dstate info says loaded, with the kernel's refcount" \
 	       [ "$(dstate info | sed -n "s/^refcount: *//p")" = \
 		 "$(cat /sys/module/dstate/refcnt)" ]'
 
+# --- sleep --------------------------------------------------------------------
+
+dstate sleep uninterruptible --timeout 300ms > /tmp/sleep1.out 2>&1
+check "sleep --timeout 300ms exits 0 and says it timed out" \
+	sh -c "[ $? -eq 0 ] && grep -q 'woke: *timed out' /tmp/sleep1.out"
+
+dstate sleep killable --tag 5 > /tmp/sleep2.out 2>&1 &
+sp=$!
+asleep() { [ "$(proc_state "$sp")" = D ]; }
+check "sleep killable: /proc shows the dstate process in D" wait_for 10 asleep
+dstate release --tag 5 > /dev/null
+wait $sp
+rc=$?
+check "released, it exits 0 (wait status $rc)" [ $rc -eq 0 ]
+check "and says it was released" grep -q 'woke: *released' /tmp/sleep2.out
+
 # --- spawn -n 100, ls, release --tag ----------------------------------------
 
 # pids_of FILE: the PID column of a table dstate printed.
