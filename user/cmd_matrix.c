@@ -125,8 +125,12 @@ static void on_interrupt(int sig)
 {
 	struct dstate_release_args a = { .how = DSTATE_RELEASE_TAG, .tag = matrix_tag };
 
+	/*
+	 * ioctl() is a bare system call, safe in a signal handler though
+	 * POSIX's list does not name it.
+	 */
 	if (matrix_fd >= 0)
-		ioctl(matrix_fd, DSTATE_IOC_RELEASE, &a);
+		ioctl(matrix_fd, DSTATE_IOC_RELEASE, &a); /* NOLINT(bugprone-signal-handler) */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -115,7 +115,7 @@ int cmd_watch(int argc, char **argv)
 			break;
 		}
 		proc_read_wchan(pid, wchan, sizeof(wchan));
-		if (st.state != last || strcmp(wchan, last_wchan)) {
+		if (st.state != last || strcmp(wchan, last_wchan) != 0) {
 			event(pid, start, st.state, wchan);
 			last = st.state;
 			snprintf(last_wchan, sizeof(last_wchan), "%s", wchan);

@@ -136,7 +136,7 @@ struct libscols_column *table_col(struct libscols_table *tb, const char *name,
 
 	/* JSON keys are lower case, as lsblk's are. */
 	if (opt_json) {
-		for (i = 0; name[i] && i < sizeof(lower) - 1; i++)
+		for (i = 0; i < sizeof(lower) - 1 && name[i]; i++)
 			lower[i] = (char)tolower((unsigned char)name[i]);
 		lower[i] = '\0';
 		name = lower;

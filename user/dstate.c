@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int c, ret;
 
-	if (env && *env && strcmp(env, "0"))
+	if (env && *env && strcmp(env, "0") != 0)
 		pidwait_no_pidfd = true;
 	env = getenv("DSTATE_DEVICE");
 	if (env && *env)

@@ -163,7 +163,7 @@ int fsfreeze_setup(struct fsfreeze *f, char *err, size_t errlen)
 		goto fail;
 	}
 	fd = open(f->image, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, IMAGE_KB * 1024) < 0) {
+	if (fd < 0 || ftruncate(fd, (off_t)IMAGE_KB * 1024) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "could not create %s: %s", f->image,
 			 strerror(-ret));

@@ -276,7 +276,9 @@ char proc_state(pid_t pid)
 {
 	struct proc_stat st;
 
-	return proc_read_stat(pid, &st) ? 0 : st.state;
+	if (proc_read_stat(pid, &st))
+		return '\0';
+	return st.state;
 }
 
 const char *state_name(char letter)
