@@ -467,6 +467,23 @@ static void case_max_sleepers(void)
 		sleeper_finish(&s[i], devfd);
 }
 
+/*
+ * norefcount is chosen at load time only: even root cannot switch a
+ * loaded module into the unsafe mode through sysfs.
+ */
+static void case_norefcount_fixed(void)
+{
+	const char *path = "/sys/module/dstate/parameters/norefcount";
+	char val[16] = "";
+	int ret;
+
+	ret = write_file(path, "1");
+	read_file(path, val, sizeof(val));
+	tap_result(ret < 0 && val[0] == 'N',
+		   "root cannot turn norefcount on after load (write: %s, value now %c)",
+		   ret < 0 ? strerror(-ret) : "accepted", val[0] ? val[0] : '?');
+}
+
 int main(void)
 {
 	struct kmsg k;
@@ -488,6 +505,7 @@ int main(void)
 	case_efault();
 	case_eperm();
 	case_max_sleepers();
+	case_norefcount_fixed();
 
 	/* Whatever a wrong acceptance left (kernel threads), stop it. */
 	ds_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL);
