@@ -6,6 +6,8 @@
 #   make check           host tests, then the VM tests on every kernel series
 #   make demo            show D states happening in the VM
 #   make vm-shell        a shell in the VM with the module loaded
+#   make soak            the ioctl fuzzer and race stress, long (SOAK_CALLS,
+#                        SOAK_SECONDS)
 #   make kernels         fetch and unpack the Debian test kernels
 #   make install         install for the running kernel (DESTDIR, PREFIX)
 #   make clean           remove build output (the kernel cache stays)
@@ -49,7 +51,7 @@ user_sources := $(wildcard user/*.c user/*.h user/lib/*.c user/lib/*.h \
 			   user/Makefile kmod/dstate_uapi.h)
 
 .PHONY: all module user deps kernels initramfs check demo vm-shell \
-	install clean distclean
+	soak install clean distclean
 
 all: module user
 
@@ -121,6 +123,16 @@ install: user
 	install -D -m 0644 user/dstate.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dstate
 	@echo "installed; load it with 'dstate load' or 'modprobe dstate'"
+
+# The reliability tests of make check, run for longer on one kernel.
+SOAK_CALLS ?= 5000000
+SOAK_SECONDS ?= 600
+
+soak: deps $(BUILD)/$(VM_KERNEL)/initramfs.gz
+	scripts/vm-run.sh --kernel $(VM_KERNEL) -t $$(( $(SOAK_CALLS) / 1000 + 300 )) \
+		-- /tests/bin/90-fuzz $(SOAK_CALLS)
+	scripts/vm-run.sh --kernel $(VM_KERNEL) -t $$(( $(SOAK_SECONDS) + 300 )) \
+		-- /tests/bin/91-race $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(BUILD)
