@@ -187,21 +187,6 @@ static void *releaser(void *arg)
 	return NULL;
 }
 
-static bool wait_empty(struct dstate_info *i)
-{
-	uint64_t deadline = now_ns() + WAIT_MS * NSEC_PER_MSEC;
-
-	for (;;) {
-		ds_release(dev_fd, DSTATE_RELEASE_ALL, 0, 0, NULL);
-		memset(i, 0, sizeof(*i));
-		if (!ds_ioctl(dev_fd, DSTATE_IOC_INFO, i) && !i->sleepers &&
-		    !i->kthreads)
-			return true;
-		if (now_ns() >= deadline)
-			return false;
-		sleep_ms(5);
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -245,7 +230,7 @@ int main(int argc, char **argv)
 		   atomic_load(&calls_done), THREADS,
 		   (double)(now_ns() - start) / 1e9,
 		   atomic_load(&sleeps_done), atomic_load(&efaults));
-	empty = wait_empty(&info);
+	empty = ds_wait_empty(dev_fd, &info);
 	tap_result(empty,
 		   "no sleeper or kernel thread left (%u sleepers, %u kthreads)",
 		   info.sleepers, info.kthreads);

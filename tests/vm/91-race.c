@@ -157,21 +157,6 @@ static int slot_of(pid_t pid)
 	return -1;
 }
 
-static bool wait_empty(int fd, struct dstate_info *i)
-{
-	uint64_t deadline = now_ns() + WAIT_MS * NSEC_PER_MSEC;
-
-	for (;;) {
-		ds_release(fd, DSTATE_RELEASE_ALL, 0, 0, NULL);
-		memset(i, 0, sizeof(*i));
-		if (!ds_ioctl(fd, DSTATE_IOC_INFO, i) && !i->sleepers &&
-		    !i->kthreads)
-			return true;
-		if (now_ns() >= deadline)
-			return false;
-		sleep_ms(5);
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -256,7 +241,7 @@ int main(int argc, char **argv)
 		   "every worker accounted for: %lu started, %lu reaped in %u s, and %lu orphans of theirs",
 		   started, reaped, secs, orphans);
 	tap_result(!odd, "no worker failed to open the device (%lu did)", odd);
-	empty = wait_empty(fd, &info);
+	empty = ds_wait_empty(fd, &info);
 	tap_result(empty, "no sleeper or kernel thread left (%u sleepers, %u kthreads)",
 		   info.sleepers, info.kthreads);
 	tap_diag("%llu sleeps begun in all", (unsigned long long)info.sleeps_total);

@@ -424,6 +424,27 @@ bool wait_not_state(pid_t pid, char letter, unsigned int ms)
 	}
 }
 
+/*
+ * Release all, again and again (a sleeper may arrive late), until the
+ * module counts no sleeper and no kernel thread, or WAIT_MS has passed.
+ * @info holds the last counts either way.
+ */
+bool ds_wait_empty(int fd, struct dstate_info *info)
+{
+	uint64_t deadline = now_ns() + WAIT_MS * NSEC_PER_MSEC;
+
+	for (;;) {
+		ds_release(fd, DSTATE_RELEASE_ALL, 0, 0, NULL);
+		memset(info, 0, sizeof(*info));
+		if (!ds_ioctl(fd, DSTATE_IOC_INFO, info) && !info->sleepers &&
+		    !info->kthreads)
+			return true;
+		if (now_ns() >= deadline)
+			return false;
+		sleep_ms(5);
+	}
+}
+
 /* Until /proc no longer lists the task (reaped, or a thread that ended). */
 bool wait_gone(pid_t pid, unsigned int ms)
 {

@@ -52,6 +52,8 @@ int ds_release(int fd, unsigned int how, pid_t pid, uint64_t tag,
 int ds_release_pid(int fd, pid_t pid, unsigned int ms);
 int ds_kthread(int fd, unsigned int mode, uint64_t timeout_ns, uint64_t tag,
 	       pid_t *pid);
+/* Release everything until no sleeper or kernel thread is left. */
+bool ds_wait_empty(int fd, struct dstate_info *info);
 
 /* What /proc says about a task. */
 char proc_state(pid_t pid);		/* 0 when there is no such task */
