@@ -30,7 +30,7 @@
 
 static int dev_fd = -1;
 static atomic_long calls_left;	/* signed: it goes below 0 at the end */
-static atomic_ulong calls_done, sleeps_done, efaults;
+static atomic_ulong calls_done, sleeps_done, timeouts, efaults;
 static atomic_bool stop_releasing;
 static void *unmapped, *readonly;
 
@@ -99,11 +99,15 @@ static void fill_args(uint64_t *s, unsigned long cmd, uint64_t *buf)
 			a->mode = mode;
 			a->flags = 0;
 		}
-		/* A timeout of up to 50 ms, none, or an absurd one. */
+		/*
+		 * No timeout (the releaser ends it), an absurd one, or one
+		 * of up to 5 ms, which mostly expires before the releaser
+		 * comes: both ways out of a sleep get their share.
+		 */
 		switch (rnd(s) % 4) {
 		case 0: a->timeout_ns = 0; break;
 		case 1: a->timeout_ns = rnd(s); break;
-		default: a->timeout_ns = rnd(s) % (50 * NSEC_PER_MSEC); break;
+		default: a->timeout_ns = rnd(s) % (5 * NSEC_PER_MSEC); break;
 		}
 		if (a->mode == DSTATE_MODE_PERMANENT)
 			a->mode = DSTATE_MODE_IDLE;
@@ -170,6 +174,8 @@ static void *fuzzer(void *arg)
 		/* A sleep that really slept: released, or timed out. */
 		if (cmd == DSTATE_IOC_SLEEP && (ret == 0 || errno == ETIMEDOUT))
 			atomic_fetch_add(&sleeps_done, 1);
+		if (cmd == DSTATE_IOC_SLEEP && ret < 0 && errno == ETIMEDOUT)
+			atomic_fetch_add(&timeouts, 1);
 		atomic_fetch_add(&calls_done, 1);
 	}
 	munmap(buf, 4096 * 2);
@@ -182,7 +188,7 @@ static void *releaser(void *arg)
 	(void)arg;
 	while (!atomic_load(&stop_releasing)) {
 		ds_release(dev_fd, DSTATE_RELEASE_ALL, 0, 0, NULL);
-		sleep_ms(2);
+		sleep_ms(20);
 	}
 	return NULL;
 }
@@ -226,10 +232,11 @@ int main(int argc, char **argv)
 	pthread_join(rel, NULL);
 
 	tap_result(atomic_load(&calls_done) == calls,
-		   "%lu ioctls from %d threads in %.1f s (%lu sleeps, %lu EFAULT)",
+		   "%lu ioctls from %d threads in %.1f s (%lu sleeps, %lu timed out; %lu EFAULT)",
 		   atomic_load(&calls_done), THREADS,
 		   (double)(now_ns() - start) / 1e9,
-		   atomic_load(&sleeps_done), atomic_load(&efaults));
+		   atomic_load(&sleeps_done), atomic_load(&timeouts),
+		   atomic_load(&efaults));
 	empty = ds_wait_empty(dev_fd, &info);
 	tap_result(empty,
 		   "no sleeper or kernel thread left (%u sleepers, %u kthreads)",
