@@ -77,7 +77,7 @@ initramfs: $(BUILD)/$(VM_KERNEL)/initramfs.gz
 
 $(BUILD)/%/initramfs.gz: $(BUILD)/%/dstate.ko user/dstate vm-tests \
 			 scripts/mkinitramfs.sh scripts/vm-init.sh scripts/demo-guest.sh \
-			 $(wildcard tests/vm/*)
+			 $(wildcard tests/vm/*.sh tests/vm/*.c tests/vm/lib/*)
 	scripts/mkinitramfs.sh $* $@ $(BUILD)/$*/dstate.ko user/dstate \
 		$(BUILD)/tests/bin
 
@@ -127,12 +127,14 @@ install: user
 # The reliability tests of make check, run for longer on one kernel.
 SOAK_CALLS ?= 5000000
 SOAK_SECONDS ?= 600
+# An oops panics the guest at once instead of locking it up until the limit.
+SOAK_APPEND ?= oops=panic softlockup_panic=1
 
 soak: deps $(BUILD)/$(VM_KERNEL)/initramfs.gz
 	scripts/vm-run.sh --kernel $(VM_KERNEL) -t $$(( $(SOAK_CALLS) / 1000 + 300 )) \
-		-- /tests/bin/90-fuzz $(SOAK_CALLS)
+		--append "$(SOAK_APPEND)" -- /tests/bin/90-fuzz $(SOAK_CALLS)
 	scripts/vm-run.sh --kernel $(VM_KERNEL) -t $$(( $(SOAK_SECONDS) + 300 )) \
-		-- /tests/bin/91-race $(SOAK_SECONDS)
+		--append "$(SOAK_APPEND)" -- /tests/bin/91-race $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

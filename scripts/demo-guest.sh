@@ -1,52 +1,74 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The guest side of make demo (installed as /usr/bin/dstate-demo): load the
-# module, put processes to sleep, and show what the kernel says about them.
-# Everything shown comes from /proc, wait statuses or the kernel log.
+# The guest side of make demo (installed as /usr/bin/dstate-demo):
+#
+#   dstate-demo [main|force|norefcount]
+#
+# main (the default) runs the scenarios of a machine that stays healthy:
+# container teardown (cgroup.kill, cgroup.freeze), a supervisor's timeout,
+# the load average, rmmod of a module in use, and the hung-task detector
+# (last: its permanent sleeper pins the module until the VM powers off).
+# force and norefcount are the two halves of the refcount lesson that oops
+# the kernel on purpose; scripts/demo.sh runs each in a VM of its own.
+#
+# The scenarios are the VM tests' own (tests/vm/lib/scenarios.sh, the same
+# code as tests/vm/80-86): here each step prints a table row - what was
+# done, what the kernel showed (/proc, cgroup files, /proc/loadavg, the
+# kernel log), and whether that is what dstate's documentation claims.
+# The exit status is 1 when any step is not.
 
 set -u
+SCN_DEMO=1
+# lib.sh prints a TAP header when sourced; the demo prints none.
+. /tests/vm/lib.sh > /dev/null
+. /tests/vm/lib/scenarios.sh
 
-say() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+what=${1:-main}
 
-letter() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1; }
+intro() {
+	cat <<'INTRO'
+dstate demo: real sleep states in a real kernel, and what they do to a
+container runtime, a supervisor, the hung-task detector, the load average
+and module removal.
 
-# wait_letter PID LETTER: poll /proc for up to 10 s.
-wait_letter() {
-	i=0
-	while [ "$(letter "$1" 2>/dev/null)" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -gt 1000 ] && return 1
-		usleep 10000
-	done
+A process waiting inside the kernel sleeps in one of these states; ps and
+/proc/PID/stat show its letter:
+  D  uninterruptible  no signal ends the wait, not even SIGKILL (queued)
+  D  killable         the same letter, but a fatal signal ends the wait
+  S  interruptible    any signal ends the wait
+  I  idle             uninterruptible, but not counted as load or "hung"
+dstate.ko puts a process into any of them until 'dstate release'.
+INTRO
 }
 
-say "kernel $(uname -r); loading dstate.ko"
-run dstate load || exit 1
-run dstate info
+main() {
+	printf '\n[kernel %s: dstate.ko loaded]\n' "$(uname -r)"
+	dstate load > /dev/null || exit 1
+	scn_cgroup_kill "uninterruptible:stays killable:dies interruptible:dies idle:stays"
+	scn_cgroup_freeze "uninterruptible:0 killable:0 interruptible:1 idle:0"
+	scn_supervisor uninterruptible
+	scn_loadavg uninterruptible idle
+	scn_refcount_normal
+	scn_hungtask "killable idle" "uninterruptible permanent kthread:uninterruptible"
+}
 
-say "an uninterruptible sleeper, and a killable one"
-dstate sleep uninterruptible --tag 1 &
-unint=$!
-dstate sleep killable --tag 2 &
-kill_=$!
-wait_letter $unint D && wait_letter $kill_ D || { echo "no D state seen"; exit 1; }
-run ps -o pid,stat,comm | grep -E "PID|dstate"
-run dstate ls
-run dstate state $unint $kill_
+# unsafe force|norefcount
+unsafe() {
+	printf '\n[kernel %s, a fresh VM: this one oopses on purpose]\n' "$(uname -r)"
+	scn_refcount_unsafe "$1"
+}
 
-say "SIGKILL to both: the killable one dies, the uninterruptible one stays D"
-kill -KILL $unint $kill_
-wait $kill_ 2>/dev/null
-echo "killable sleeper $kill_: gone (wait status $?)"
-echo "uninterruptible sleeper $unint: /proc says $(letter $unint)"
-run grep -E '^(State|SigPnd|ShdPnd)' /proc/$unint/status
+case $what in
+main) intro; main ;;
+force|norefcount) unsafe "$what" ;;
+*) echo "usage: dstate-demo [main|force|norefcount]" >&2; exit 2 ;;
+esac
 
-say "release tag 1: the pending SIGKILL is delivered at last"
-run dstate release --tag 1
-wait $unint 2>/dev/null
-echo "uninterruptible sleeper $unint: wait status $? (128+9: killed by SIGKILL)"
-
-say "unloading"
-run dstate unload
+echo
+if [ "$scn_failed" -eq 0 ]; then
+	echo "Every step above behaved as documented."
+else
+	echo "$scn_failed step(s) above did NOT behave as documented (marked NO)."
+	exit 1
+fi

@@ -45,15 +45,22 @@ kmsg_clean() {
 	return 0
 }
 
+# uptime_cs: the guest's uptime in centiseconds, into $uptime_cs (a shell
+# builtin read: under software emulation a fork costs milliseconds).
+uptime_cs() {
+	read -r _up _rest < /proc/uptime
+	uptime_cs=$((${_up%.*} * 100 + 1${_up#*.} - 100))
+}
+
 # wait_for SECONDS COMMAND...: poll COMMAND every 10 ms until it succeeds
-# or the deadline passes.
+# or SECONDS of uptime have passed, however slow COMMAND itself is.
 wait_for() {
-	limit=$(($1 * 100))
+	uptime_cs
+	_wf_end=$((uptime_cs + $1 * 100))
 	shift
-	i=0
 	while ! "$@"; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && return 1
+		uptime_cs
+		[ "$uptime_cs" -ge "$_wf_end" ] && return 1
 		usleep 10000
 	done
 	return 0
