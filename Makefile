@@ -6,6 +6,7 @@
 #   make check           host tests, then the VM tests on every kernel series
 #   make demo            show D states happening in the VM
 #   make vm-shell        a shell in the VM with the module loaded
+#   make bench           measure latency, scale and memory in the VM
 #   make soak            the ioctl fuzzer and race stress, long (SOAK_CALLS,
 #                        SOAK_SECONDS)
 #   make kernels         fetch and unpack the Debian test kernels
@@ -51,7 +52,7 @@ user_sources := $(wildcard user/*.c user/*.h user/lib/*.c user/lib/*.h \
 			   user/Makefile kmod/dstate_uapi.h)
 
 .PHONY: all module user deps kernels initramfs check demo vm-shell \
-	soak install clean distclean
+	bench soak install clean distclean
 
 all: module user
 
@@ -76,6 +77,7 @@ user/dstate: $(user_sources) | deps
 initramfs: $(BUILD)/$(VM_KERNEL)/initramfs.gz
 
 $(BUILD)/%/initramfs.gz: $(BUILD)/%/dstate.ko user/dstate vm-tests \
+			 tests/bench/dstate-bench \
 			 scripts/mkinitramfs.sh scripts/vm-init.sh scripts/demo-guest.sh \
 			 $(wildcard tests/vm/*.sh tests/vm/*.c tests/vm/lib/*)
 	scripts/mkinitramfs.sh $* $@ $(BUILD)/$*/dstate.ko user/dstate \
@@ -83,6 +85,10 @@ $(BUILD)/%/initramfs.gz: $(BUILD)/%/dstate.ko user/dstate vm-tests \
 
 $(BUILD)/%/dstate.ko: $(module_sources) | deps
 	scripts/build-module.sh $* $(BUILD)/$*
+
+# make bench's guest program, built with the CLI's library.
+tests/bench/dstate-bench: tests/bench/bench.c $(user_sources) | deps
+	$(MAKE) -C user bench
 
 # The VM tests written in C, built once (static: the VM has no libc of
 # its own beyond what the CLI brings).
@@ -95,6 +101,9 @@ check: deps
 
 demo: deps
 	KERNEL=$(VM_KERNEL) scripts/demo.sh
+
+bench: deps
+	KERNEL=$(VM_KERNEL) scripts/bench.sh
 
 vm-shell: deps $(BUILD)/$(VM_KERNEL)/initramfs.gz
 	scripts/vm-run.sh --kernel $(VM_KERNEL) --shell

@@ -83,6 +83,12 @@ cp -r "$top"/tests/vm/. "$root/tests/vm/"
 find "$root/tests/vm" -name '*.c' -delete
 [ -d "$testbin" ] && cp -r "$testbin"/. "$root/tests/bin/"
 
+# make bench's guest program, when it has been built (dynamic: it links
+# the CLI's library and libkmod).
+if [ -x "$top/tests/bench/dstate-bench" ]; then
+	copy_elf "$top/tests/bench/dstate-bench" /usr/bin/dstate-bench
+fi
+
 install -m 0755 "$top/scripts/vm-init.sh" "$root/init"
 install -m 0755 "$top/scripts/demo-guest.sh" "$root/usr/bin/dstate-demo"
 

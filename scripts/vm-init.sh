@@ -12,6 +12,9 @@ export PATH=/usr/bin:/usr/sbin:/bin:/sbin:/tests/bin:/tests/vm
 export HOME=/root TERM=${TERM:-vt100}
 
 mount -t proc proc /proc
+# How long the kernel took to reach us, for make bench.
+read -r DSTATE_INIT_UPTIME _ < /proc/uptime
+export DSTATE_INIT_UPTIME
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
