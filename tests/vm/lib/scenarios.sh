@@ -646,7 +646,7 @@ scn_refcount_normal() {
 	reap "$sp" 10
 	/usr/sbin/rmmod dstate
 	rc=$?
-	scn_check "release; rmmod dstate" "exit $rc; /proc/modules has no dstate" \
+	scn_check "release; rmmod dstate" "exit $rc; $(module_loaded && echo "dstate still in" || echo "no dstate in") /proc/modules" \
 		eval '[ "$rc" = 0 ] && ! module_loaded'
 	scn_check "the new kernel log lines" "no BUG, WARNING or Oops" kmsg_clean
 	scn_means "Every open file of /dev/dstate holds a reference on the module" \
@@ -703,7 +703,7 @@ scn_refcount_unsafe() {
 	rc=$?
 	tainted
 	scn_check "dstate unload$([ "$how" = force ] && echo " --force")" \
-		"exit $rc; gone from /proc/modules; new taint: $(taint_letters $((taint & ~t1)))" \
+		"exit $rc; $(module_loaded && echo "still in" || echo "gone from") /proc/modules; new taint: $(taint_letters $((taint & ~t1)))" \
 		eval '[ "$rc" = 0 ] && ! module_loaded && [ ! -e /dev/dstate ]'
 	[ "$how" = force ] &&
 		scn_check "  (Debian: MODULE_FORCE_UNLOAD=y)" "taint R (forced module removal)" \
