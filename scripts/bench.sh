@@ -9,7 +9,7 @@
 #
 # The guest side is tests/bench/bench.c (dstate-bench in the initramfs).
 # The VM cycle is measured here: the guest's uptime when its init starts
-# and the wall time of a whole VM run of `true`, best and median of three.
+# and the wall time of a whole VM run of `true`, three runs, sorted.
 # make check's own time comes from its last full run
 # (build/test-logs/timing.txt), when there is one.
 
@@ -49,19 +49,6 @@ scripts/vm-run.sh -k "$series" -m "${mem_mb}M" -t 900 \
 bench_s=$(( ($(date +%s%N) - start) / 1000000000 ))
 cat "$out/guest-$series.txt" >> "$results"
 
-# The module's own memory per sleeper, from its debug info.
-size_of() {
-	pahole -C "$1" "build/$series/dstate.ko" 2>/dev/null |
-		sed -n 's/.*size: \([0-9]*\),.*/\1/p' | head -n1
-}
-{
-	echo
-	echo "3b. The module's own memory per sleeper (pahole on dstate.ko)"
-	echo "   a process: nothing allocated; its struct dstate_sleep, $(size_of dstate_sleep) bytes,"
-	echo "   lives on its own kernel stack for as long as the ioctl lasts"
-	echo "   a kernel thread: one kmalloc of struct dstate_kthread, $(size_of dstate_kthread) bytes"
-} >> "$results"
-
 # The VM cycle: three runs of `true`, each reporting when init started.
 walls=() inits=()
 for i in 1 2 3; do
@@ -85,6 +72,19 @@ sorted_inits=$(printf '%s\n' "${inits[@]}" | sort -n | tr '\n' ' ')
 	else
 		echo "   make check: not run here yet (its time is recorded by a full run)"
 	fi
+} >> "$results"
+
+# The module's own memory per sleeper, from its debug info.
+size_of() {
+	pahole -C "$1" "build/$series/dstate.ko" 2>/dev/null |
+		sed -n 's/.*size: \([0-9]*\),.*/\1/p' | head -n1
+}
+{
+	echo
+	echo "6. The module's own memory per sleeper (pahole on dstate.ko)"
+	echo "   a process: nothing allocated; its struct dstate_sleep, $(size_of dstate_sleep) bytes,"
+	echo "   lives on its own kernel stack for as long as the ioctl lasts"
+	echo "   a kernel thread: one kmalloc of struct dstate_kthread, $(size_of dstate_kthread) bytes"
 } >> "$results"
 
 cat "$results"

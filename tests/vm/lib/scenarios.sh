@@ -222,7 +222,7 @@ scn_cgroup_kill() {
 		m=${c%%:*}
 		eval "p=\$kpid_$m"
 		wait_for 10 asleep "$p" "$(mode_letter "$m")"
-		scn_check "one $m sleeper in a cgroup of its own" \
+		scn_check "sleeper ($m), alone in a cgroup" \
 			"pid $p: $(mode_letter "$m") in $(cut -d: -f3 /proc/$p/cgroup)" \
 			asleep "$p" "$(mode_letter "$m")"
 	done
@@ -325,7 +325,7 @@ scn_cgroup_freeze() {
 		m=${c%%:*}
 		eval "p=\$fpid_$m"
 		wait_for 10 asleep "$p" "$(mode_letter "$m")"
-		scn_check "one $m sleeper in a cgroup of its own" \
+		scn_check "sleeper ($m), alone in a cgroup" \
 			"pid $p: $(mode_letter "$m") in $(cut -d: -f3 /proc/$p/cgroup)" \
 			asleep "$p" "$(mode_letter "$m")"
 	done
@@ -456,7 +456,7 @@ scn_supervisor() {
 		"the waiter exits $rc, $(cs_str $el) after release returned" \
 		eval '[ "$rc" = 0 ] && [ "$el" -lt 50 ]'
 	scn_note "  dstate wait's own report" \
-		"$(sed -n 's/^ *\(how\|elapsed\): */\1 /p' /tmp/scn-sup.w2 | tr '\n' ' ')"
+		"$(sed -n 's/^ *how: *//p' /tmp/scn-sup.w2) after $(sed -n 's/^ *elapsed: *//p' /tmp/scn-sup.w2) of waiting, by $(sed -n 's/^ *method: *//p' /tmp/scn-sup.w2)"
 	wait_for 5 gone "$p"
 	scn_check "ls /proc/$p" "$(if gone "$p"; then echo "gone (reaped)"; else pstate "$p"; echo "still there: $st"; fi)" \
 		gone "$p"
@@ -679,7 +679,7 @@ scn_refcount_unsafe() {
 	scn_check "$loadcmd" "taint $(taint_letters "$t0") -> $(taint_letters "$taint")" \
 		module_loaded
 	if [ "$how" = norefcount ]; then
-		scn_check "  taint U, and the kernel log says" "$(klog_new | grep -m1 norefcount | cut -c1-48)" \
+		scn_check "  taint U, and the kernel log says" "$(klog_new | grep -m1 -o "loaded with norefcount=1: [A-Z ]*")" \
 			[ $((taint & 64)) -ne 0 ]
 	fi
 	rm -f /tmp/scn-go.$how /tmp/scn-ready.$how
