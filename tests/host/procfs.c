@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,59 +14,11 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "run_dstate.h"
 #include "procfs.h"
 #include "modes.h"
 
 #define WEIRD "a) b (c"
-
-static const char *dstate_bin(void)
-{
-	static char path[PATH_MAX + 32];
-	char exe[PATH_MAX];
-	const char *env = getenv("DSTATE");
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return "dstate";
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/../../user/dstate", dirname(exe));
-	return path;
-}
-
-/* Run dstate with @args, capture stdout into @out; its exit status. */
-static int run(const char *const args[], char *out, size_t len)
-{
-	const char *argv[16];
-	int pfd[2], status, i;
-	size_t off = 0;
-	ssize_t n;
-	pid_t pid;
-
-	argv[0] = dstate_bin();
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (off + 1 < len && (n = read(pfd[0], out + off, len - 1 - off)) > 0)
-		off += (size_t)n;
-	out[off] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 static void test_parse_text(void)
 {
@@ -170,12 +120,12 @@ static void test_live(void)
 
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
 	args_txt[1] = pidstr;
-	ret = run(args_txt, out, sizeof(out));
+	ret = run_dstate(args_txt, out, sizeof(out));
 	tap_result(ret == 0 && strstr(out, "(" WEIRD ")") && strstr(out, "S (sleeping)"),
 		   "'dstate state' shows comm '%s' and S (exit %d)", WEIRD, ret);
 	tap_result(strstr(out, "SIGPIPE") != NULL, "'dstate state' names the ignored SIGPIPE");
 	args_json[2] = pidstr;
-	ret = run(args_json, out, sizeof(out));
+	ret = run_dstate(args_json, out, sizeof(out));
 	tap_result(ret == 0 && strstr(out, "\"comm\": \"" WEIRD "\"") &&
 		   strstr(out, "\"state\": \"S\"") &&
 		   strstr(out, "\"state_name\": \"sleeping\"") &&

@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <libgen.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,25 +20,9 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "run_dstate.h"
 
 #define MAXP 8
-
-static const char *dstate_bin(void)
-{
-	static char path[PATH_MAX + 32];
-	char exe[PATH_MAX];
-	const char *env = getenv("DSTATE");
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return "dstate";
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/../../user/dstate", dirname(exe));
-	return path;
-}
 
 static long long ms_now(void)
 {
@@ -109,38 +91,6 @@ static bool stays(pid_t pid, char l, int ms)
 	return true;
 }
 
-static int run(const char *const args[], char *out, size_t len)
-{
-	const char *argv[16];
-	int pfd[2], status, i;
-	size_t off = 0;
-	ssize_t n;
-	pid_t pid;
-
-	argv[0] = dstate_bin();
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	/* EOF arrives when dstate exits: its children must not hold stdout. */
-	while (off + 1 < len && (n = read(pfd[0], out + off, len - 1 - off)) > 0)
-		off += (size_t)n;
-	out[off] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* The values of "key": N in dstate's JSON, in order. */
 static int json_ints(const char *out, const char *key, pid_t *v, int max)
 {
@@ -170,7 +120,7 @@ static bool spawn(const char *method, const char *count, char want,
 	bool ok;
 
 	memset(s, 0, sizeof(*s));
-	ret = run(args, out, sizeof(out));
+	ret = run_dstate(args, out, sizeof(out));
 	s->n = json_ints(out, "pid", s->pid, MAXP);
 	nh = json_ints(out, "helper", s->helper, MAXP);
 	ok = ret == 0 && s->n == atoi(count) && nh == s->n;
