@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 
 struct mode_info {
 	const char *name;
@@ -328,12 +329,8 @@ int main(void)
 	int ret;
 
 	tap_header();
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(ret == 0, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	devfd = dev_open();
-	if (!tap_result(devfd >= 0, "open %s", DSTATE_DEV))
+	devfd = ds_setup(&k);
+	if (devfd < 0)
 		return tap_finish();
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {

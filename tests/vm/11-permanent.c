@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 
 #define NR_SLEEPERS	20
 #define TIMEOUT_MS	300
@@ -48,12 +49,8 @@ int main(void)
 	bool ok;
 
 	tap_header();
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(ret == 0, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	devfd = dev_open();
-	if (!tap_result(devfd >= 0, "open %s", DSTATE_DEV))
+	devfd = ds_setup(&k);
+	if (devfd < 0)
 		return tap_finish();
 
 	load0 = loadavg1();

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 
 #define NR		20
 #define MAX_SLEEPERS	(2 * NR)
@@ -88,12 +89,8 @@ int main(void)
 	size_t i;
 
 	tap_header();
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(ret == 0, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	devfd = dev_open();
-	if (!tap_result(devfd >= 0, "open %s", DSTATE_DEV))
+	devfd = ds_setup(&k);
+	if (devfd < 0)
 		return tap_finish();
 
 	/* Both uncounted groups at once, while the load is still low. */
@@ -140,10 +137,6 @@ int main(void)
 			   NR, g->name, ret);
 	}
 
-	close(devfd);
-	ret = mod_unload();
-	tap_result(ret == 0, "rmmod succeeds (%s)", strerror(-ret));
-	tap_result(kmsg_clean(&k), "no BUG, WARNING or Oops in the kernel log");
-	kmsg_end(&k);
+	ds_teardown(&k, devfd);
 	return tap_finish();
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 
 struct hung_case {
 	const char *comm;	/* NULL: a dstate/N kernel thread */
@@ -77,12 +78,8 @@ int main(void)
 
 	tap_header();
 	memset(t, 0, sizeof(t));
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(ret == 0, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	devfd = dev_open();
-	if (!tap_result(devfd >= 0, "open %s", DSTATE_DEV))
+	devfd = ds_setup(&k);
+	if (devfd < 0)
 		return tap_finish();
 
 	ok = true;

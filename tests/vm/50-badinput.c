@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 
 #define SLEPT	(-1)	/* the call did not return: it slept */
 
@@ -509,10 +510,6 @@ int main(void)
 
 	/* Whatever a wrong acceptance left (kernel threads), stop it. */
 	ds_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL);
-	close(devfd);
-	ret = mod_unload();
-	tap_result(ret == 0, "rmmod succeeds (%s)", strerror(-ret));
-	tap_result(kmsg_clean(&k), "no BUG, WARNING or Oops in the kernel log");
-	kmsg_end(&k);
+	ds_teardown(&k, devfd);
 	return tap_finish();
 }

@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
+#include "../../user/lib/modes.h"	/* task_kind_name() */
 
 /* The kernel's TASK_* bits, which the uapi promises are passed raw. */
 #define K_TASK_INTERRUPTIBLE	0x0001
@@ -360,25 +362,12 @@ static void case_list(void)
 		   good, total);
 }
 
-static const char *const kind_name[] = {
-	[DSTATE_TASK_RUNNING] = "running",
-	[DSTATE_TASK_INTERRUPTIBLE] = "interruptible",
-	[DSTATE_TASK_UNINTERRUPTIBLE] = "uninterruptible",
-	[DSTATE_TASK_KILLABLE] = "killable",
-	[DSTATE_TASK_IDLE] = "idle",
-	[DSTATE_TASK_STOPPED] = "stopped",
-	[DSTATE_TASK_TRACED] = "traced",
-	[DSTATE_TASK_FROZEN] = "frozen",
-	[DSTATE_TASK_ZOMBIE] = "zombie",
-	[DSTATE_TASK_DEAD] = "dead",
-	[DSTATE_TASK_OTHER] = "other",
-};
-
+/* The CLI's name for a task kind, for messages. */
 static const char *kname(unsigned int kind)
 {
-	if (kind < sizeof(kind_name) / sizeof(kind_name[0]) && kind_name[kind])
-		return kind_name[kind];
-	return "?";
+	const char *name = task_kind_name(kind);
+
+	return name ? name : "?";
 }
 
 /*
@@ -552,15 +541,10 @@ static void case_task_state(void)
 int main(void)
 {
 	struct kmsg k;
-	int ret;
 
 	tap_header();
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(ret == 0, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	devfd = dev_open();
-	if (!tap_result(devfd >= 0, "open %s", DSTATE_DEV))
+	devfd = ds_setup(&k);
+	if (devfd < 0)
 		return tap_finish();
 
 	case_kthreads();
@@ -568,10 +552,6 @@ int main(void)
 	case_task_state();
 
 	ds_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL);
-	close(devfd);
-	ret = mod_unload();
-	tap_result(ret == 0, "rmmod succeeds (%s)", strerror(-ret));
-	tap_result(kmsg_clean(&k), "no BUG, WARNING or Oops in the kernel log");
-	kmsg_end(&k);
+	ds_teardown(&k, devfd);
 	return tap_finish();
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 #include "tap.h"
 
 #define THREADS		4
@@ -208,12 +209,8 @@ int main(int argc, char **argv)
 	tap_header();
 	tap_diag("seed %llu (rerun: 90-fuzz %lu %llu)",
 		 (unsigned long long)seed, calls, (unsigned long long)seed);
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(!ret, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	dev_fd = dev_open();
-	if (!tap_result(dev_fd >= 0, "open /dev/dstate"))
+	dev_fd = ds_setup(&k);
+	if (dev_fd < 0)
 		return tap_finish();
 
 	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
+#include "fixture.h"
 #include "tap.h"
 
 #define WORKERS		64
@@ -188,12 +189,8 @@ int main(int argc, char **argv)
 	/* Orphaned grandchildren come to us, so none is left unreaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-	kmsg_begin(&k);
-	ret = mod_load(NULL);
-	if (!tap_result(!ret, "insmod dstate.ko (%s)", strerror(-ret)))
-		return tap_finish();
-	fd = dev_open();
-	if (!tap_result(fd >= 0, "open /dev/dstate"))
+	fd = ds_setup(&k);
+	if (fd < 0)
 		return tap_finish();
 
 	for (i = 0; i < WORKERS; i++)
