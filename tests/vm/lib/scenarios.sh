@@ -206,26 +206,33 @@ cg_sleeper() {
 	sp=$!
 }
 
-# scn_cgroup_kill "MODE:stays|dies ...": one group per MODE, each with one
-# sleeper, all killed through cgroup.kill at the same moment.
-scn_cgroup_kill() {
-	scn_title "Container teardown: cgroup.kill"
-	kcases=$1 kpids= tag=60
-	ensure_loaded
-	for c in $kcases; do
-		m=${c%%:*} tag=$((tag + 1))
-		cg_sleeper "/sys/fs/cgroup/kill-$m" "$m" "$tag"
-		kpids="$kpids $sp"
-		eval "kpid_$m=$sp ktag_$m=$tag"
+# cg_sleepers CONTROL TAG0 "MODE:CLAIM ...": for each MODE a sleeper in a
+# new cgroup /sys/fs/cgroup/CONTROL-MODE, tagged TAG0+1, TAG0+2, ...; its
+# pid and tag into cgpid_MODE and cgtag_MODE.  Each must be seen asleep.
+cg_sleepers() {
+	_tag=$2
+	for c in $3; do
+		m=${c%%:*} _tag=$((_tag + 1))
+		cg_sleeper "/sys/fs/cgroup/$1-$m" "$m" "$_tag"
+		eval "cgpid_$m=$sp cgtag_$m=$_tag"
 	done
-	for c in $kcases; do
+	for c in $3; do
 		m=${c%%:*}
-		eval "p=\$kpid_$m"
+		eval "p=\$cgpid_$m"
 		wait_for 10 asleep "$p" "$(mode_letter "$m")"
 		scn_check "sleeper ($m), alone in a cgroup" \
 			"pid $p: $(mode_letter "$m") in $(cut -d: -f3 /proc/$p/cgroup)" \
 			asleep "$p" "$(mode_letter "$m")"
 	done
+}
+
+# scn_cgroup_kill "MODE:stays|dies ...": one group per MODE, each with one
+# sleeper, all killed through cgroup.kill at the same moment.
+scn_cgroup_kill() {
+	scn_title "Container teardown: cgroup.kill"
+	kcases=$1
+	ensure_loaded
+	cg_sleepers kill 60 "$kcases"
 	now_cs
 	t0=$now
 	for c in $kcases; do
@@ -237,7 +244,7 @@ scn_cgroup_kill() {
 	# The dying first, so that their times are measured from the kill.
 	for c in $(for c in $kcases; do echo "$c"; done | sort -t: -k2); do
 		m=${c%%:*} cg=/sys/fs/cgroup/kill-${c%%:*}
-		eval "p=\$kpid_$m"
+		eval "p=\$cgpid_$m"
 		case ${c#*:} in
 		dies)
 			wait_for 5 cg_is "$cg" populated 0
@@ -269,7 +276,7 @@ scn_cgroup_kill() {
 	for c in $kcases; do
 		[ "${c#*:}" = stays ] || continue
 		m=${c%%:*} cg=/sys/fs/cgroup/kill-${c%%:*}
-		eval "p=\$kpid_$m t=\$ktag_$m"
+		eval "p=\$cgpid_$m t=\$cgtag_$m"
 		now_cs
 		t0=$now
 		dstate release --tag "$t" > /dev/null
@@ -282,7 +289,7 @@ scn_cgroup_kill() {
 	done
 	for c in $kcases; do
 		m=${c%%:*}
-		eval "p=\$kpid_$m"
+		eval "p=\$cgpid_$m"
 		reap "$p" 10
 		scn_check "reap the $m sleeper" "wait status $rc (128+9: killed by SIGKILL)" \
 			[ "$rc" = 137 ]
@@ -313,22 +320,10 @@ scn_cgroup_kill() {
 # becomes frozen the moment it is released.
 scn_cgroup_freeze() {
 	scn_title "Container freeze: cgroup.freeze"
-	fcases=$1 tag=70
+	fcases=$1
 	for c in $fcases; do eval "sawf_${c%%:*}=0"; done
 	ensure_loaded
-	for c in $fcases; do
-		m=${c%%:*} tag=$((tag + 1))
-		cg_sleeper "/sys/fs/cgroup/freeze-$m" "$m" "$tag"
-		eval "fpid_$m=$sp ftag_$m=$tag"
-	done
-	for c in $fcases; do
-		m=${c%%:*}
-		eval "p=\$fpid_$m"
-		wait_for 10 asleep "$p" "$(mode_letter "$m")"
-		scn_check "sleeper ($m), alone in a cgroup" \
-			"pid $p: $(mode_letter "$m") in $(cut -d: -f3 /proc/$p/cgroup)" \
-			asleep "$p" "$(mode_letter "$m")"
-	done
+	cg_sleepers freeze 70 "$fcases"
 	for c in $fcases; do
 		echo 1 > "/sys/fs/cgroup/freeze-${c%%:*}/cgroup.freeze"
 	done
@@ -352,7 +347,7 @@ scn_cgroup_freeze() {
 	done
 	for c in $fcases; do
 		m=${c%%:*} want=${c#*:}
-		eval "p=\$fpid_$m"
+		eval "p=\$cgpid_$m"
 		cg_event "/sys/fs/cgroup/freeze-$m" frozen
 		pstate "$p"
 		w=
@@ -372,7 +367,7 @@ scn_cgroup_freeze() {
 	for c in $fcases; do
 		m=${c%%:*}
 		[ "${c#*:}" = 0 ] || continue
-		eval "t=\$ftag_$m p=\$fpid_$m"
+		eval "t=\$cgtag_$m p=\$cgpid_$m"
 		now_cs
 		t0=$now
 		dstate release --tag "$t" > /dev/null
@@ -391,7 +386,7 @@ scn_cgroup_freeze() {
 	done
 	for c in $fcases; do
 		m=${c%%:*}
-		eval "t=\$ftag_$m p=\$fpid_$m"
+		eval "t=\$cgtag_$m p=\$cgpid_$m"
 		i=0
 		while ! ended "$p" && [ $i -lt 50 ]; do
 			dstate release --tag "$t" > /dev/null
