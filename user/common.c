@@ -13,14 +13,23 @@
 
 bool opt_json;
 
+/*
+ * "dstate: PREFIX message" on stderr, without the newline, after what
+ * stdout holds so far.
+ */
+static void vpr(const char *prefix, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "dstate: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+}
+
 void pr_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("dstate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vpr("", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -29,10 +38,8 @@ void pr_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("dstate: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vpr("warning: ", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -41,10 +48,8 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("dstate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vpr("", fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (try 'dstate %s%s--help')\n", cmd ? cmd : "",
 		cmd ? " " : "");
