@@ -23,7 +23,6 @@ out=$top/build/bench
 results=$out/results-$series.txt
 
 cd "$top"
-make -s -C user bench
 make -s "build/$series/initramfs.gz"
 mkdir -p "$out"
 # shellcheck source=/dev/null

@@ -650,6 +650,29 @@ static void bench_scale(unsigned int n)
 
 /* --- 4. exit detection ---------------------------------------------------- */
 
+/*
+ * A child asleep in the module, uninterruptible, that exits when released
+ * (stamping *@exiting, if given, as it calls _exit()); its pid once /proc
+ * shows it in D, or -errno.
+ */
+static pid_t sleeper_in_d(uint64_t *exiting)
+{
+	pid_t pid = fork();
+	int ret;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		ret = dev_sleep(devfd, DSTATE_MODE_UNINTERRUPTIBLE, 0, TAG);
+		if (exiting)
+			*exiting = now_ns();
+		_exit(ret ? 1 : 0);
+	}
+	if (wait_for_state(pid, "D", STATE_DEADLINE, NULL))
+		return -ETIMEDOUT;
+	return pid;
+}
+
 struct exit_watch {
 	pid_t pid;
 	uint64_t *exiting;	/* shared: when the sleeper called _exit() */
@@ -702,16 +725,9 @@ static int exit_series(bool use_pidfd, unsigned int rounds, uint64_t *p50,
 	if (!lat || !tail || w.exiting == MAP_FAILED)
 		return -ENOMEM;
 	for (i = 0; i < rounds && !ret; i++) {
-		w.pid = fork();
+		w.pid = sleeper_in_d(w.exiting);
 		if (w.pid < 0)
-			return -errno;
-		if (w.pid == 0) {
-			ret = dev_sleep(devfd, DSTATE_MODE_UNINTERRUPTIBLE, 0, TAG);
-			*w.exiting = now_ns();
-			_exit(ret ? 1 : 0);
-		}
-		if (wait_for_state(w.pid, "D", STATE_DEADLINE, NULL))
-			return -ETIMEDOUT;
+			return w.pid;
 		w.err = 0;
 		if (pthread_create(&th, NULL, exit_watcher, &w))
 			return -EAGAIN;
@@ -853,13 +869,9 @@ static int traced_exits(unsigned int rounds, uint64_t *p50)
 	pid_t pid;
 
 	for (i = 0; i < rounds && i < TRACE_EXITS; i++) {
-		pid = fork();
+		pid = sleeper_in_d(NULL);
 		if (pid < 0)
-			return -errno;
-		if (pid == 0)
-			_exit(dev_sleep(devfd, DSTATE_MODE_UNINTERRUPTIBLE, 0, TAG) ? 1 : 0);
-		if (wait_for_state(pid, "D", STATE_DEADLINE, NULL))
-			return -ETIMEDOUT;
+			return pid;
 		t0 = now_ns();
 		if (dev_release(devfd, DSTATE_RELEASE_PID, pid, 0, NULL) ||
 		    pid_wait(pid, PIDWAIT_FOREVER, &res))
