@@ -14,8 +14,6 @@ kmsg_mark
 
 # --- load, info, unload ---------------------------------------------------
 
-in_modules() { grep -q '^dstate ' /proc/modules; }
-
 check "dstate load exits 0" sh -c 'dstate load > /dev/null'
 check "the kernel lists the module and /dev/dstate exists" \
 	sh -c 'grep -q "^dstate " /proc/modules && [ -c /dev/dstate ]'
@@ -42,23 +40,12 @@ check "and says it was released" grep -q 'woke: *released' /tmp/sleep2.out
 
 # --- spawn -n 100, ls, release --tag ----------------------------------------
 
-# pids_of FILE: the PID column of a table dstate printed.
-pids_of() { awk 'NR > 1 { print $1 }' "$1"; }
-
 # all_letter LETTER PIDS...: every pid shows LETTER in /proc.
 all_letter() {
 	want=$1
 	shift
 	for p in "$@"; do
 		[ "$(proc_state "$p")" = "$want" ] || return 1
-	done
-	return 0
-}
-
-# all_gone PIDS...: none of them exists any more.
-all_gone() {
-	for p in "$@"; do
-		[ -d "/proc/$p" ] && return 1
 	done
 	return 0
 }
@@ -100,7 +87,7 @@ rc=$?
 diag "unload while in use: exit $rc: $(cat /tmp/unload.out)"
 check "unload with sleepers exits 1" [ $rc -eq 1 ]
 check "unload says the module is in use" grep -qi 'in use' /tmp/unload.out
-check "the kernel still lists the module" in_modules
+check "the kernel still lists the module" module_loaded
 # shellcheck disable=SC2086
 check "the sleepers are undisturbed (all D)" all_letter D $pids
 
@@ -195,12 +182,6 @@ check "dstate unload exits 0" sh -c 'dstate unload > /dev/null'
 check "the kernel no longer lists the module" sh -c '! grep -q "^dstate " /proc/modules'
 
 # --- fsfreeze ---------------------------------------------------------------------
-
-# sigkill_pending PID: SIGKILL (bit 9) is pending for PID.
-sigkill_pending() {
-	grep -E '^(SigPnd|ShdPnd):' "/proc/$1/status" 2>/dev/null |
-		awk '{ v = $2; bit = substr(v, length(v) - 2, 1); if (index("13579bdf", bit)) f = 1 } END { exit !f }'
-}
 
 dstate spawn fsfreeze > /tmp/ff.out
 check "spawn fsfreeze exits 0" [ $? -eq 0 ]

@@ -70,3 +70,28 @@ wait_for() {
 proc_state() {
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
 }
+
+# pids_of FILE: the PID column of a table dstate printed.
+pids_of() { awk 'NR > 1 { print $1 }' "$1"; }
+
+# all_gone PID...: none of them exists any more.
+all_gone() {
+	for _p in "$@"; do
+		[ -d "/proc/$_p" ] && return 1
+	done
+	return 0
+}
+
+# sigkill_pending PID: SIGKILL (bit 8 of the masks) is pending for PID.
+sigkill_pending() {
+	[ -r "/proc/$1/status" ] || return 1
+	while read -r _k _v; do
+		case $_k in
+		SigPnd:|ShdPnd:)
+			[ $((0x${_v#????????????} & 0x100)) -ne 0 ] && return 0 ;;
+		esac
+	done < "/proc/$1/status" 2>/dev/null
+	return 1
+}
+
+module_loaded() { grep -q '^dstate ' /proc/modules; }

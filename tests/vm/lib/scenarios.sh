@@ -121,23 +121,6 @@ all_asleep() {
 	return 0
 }
 
-# all_gone PID...
-all_gone() {
-	for _p in "$@"; do gone "$_p" || return 1; done
-	return 0
-}
-
-# sigkill_pending PID: SIGKILL (bit 8 of the masks) is pending for PID.
-sigkill_pending() {
-	while read -r _k _v; do
-		case $_k in
-		SigPnd:|ShdPnd:)
-			[ $((0x${_v#????????????} & 0x100)) -ne 0 ] && return 0 ;;
-		esac
-	done < "/proc/$1/status"
-	return 1
-}
-
 # reap PID SECONDS: wait for a child of this shell to end, then collect
 # its status into $rc; 255 when it did not end in time (never waited for).
 reap() {
@@ -162,8 +145,6 @@ loadavg1() {
 	load=$((${_la%.*} * 100 + 1${_la#*.} - 100))
 }
 
-# The PID column of a table dstate printed.
-pids_of() { awk 'NR > 1 { print $1 }' "$1"; }
 
 # taint_letters VALUE: the letters of /proc/sys/kernel/tainted's bits.
 taint_letters() {
@@ -182,7 +163,6 @@ tainted() { taint=$(cat /proc/sys/kernel/tainted); }
 klog_new() { kmsg_new | sed 's/^\[[^]]*\] //'; }
 klog_has() { kmsg_new | grep -q "$1"; }
 
-module_loaded() { grep -q '^dstate ' /proc/modules; }
 ensure_loaded() { module_loaded || dstate load "$@" > /dev/null; }
 refcnt() { cat /sys/module/dstate/refcnt 2>/dev/null || echo -; }
 
