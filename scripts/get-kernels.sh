@@ -1,18 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Fetch Debian bookworm's kernel images and headers for each series in
-# $KERNELS and unpack them into the cache.  Nothing is installed on the
-# host: the packages are fetched with `apt-get download` and unpacked with
-# `dpkg-deb -x`.  The versions come from the package metadata, because
-# security updates replace them; a second run with the same versions
-# downloads nothing.
+# Fetch (or build) the kernel of each series in $KERNELS and unpack it into
+# the cache.  Nothing is installed on the host: Debian's packages are
+# fetched with `apt-get download` and unpacked with `dpkg-deb -x`.  The
+# versions come from the package metadata, because security updates
+# replace them; a second run with the same versions downloads nothing.
+#
+# Each series is described by scripts/kernels/SERIES.sh, which defines:
+#   series_want        print the cache key: the packages and versions (or
+#                      sources and config) the series is made from
+#   series_make DIR    fetch or build the series into DIR and print the
+#                      lines of its env file (below) on stdout
+# and may call the helpers defined here (apt_*, unpack_debs, fix_headers).
 #
 # Layout, per series S:
-#   $CACHE/S/debs/       the .deb files
-#   $CACHE/S/root/       their unpacked contents
-#   $CACHE/S/env         KVER, VMLINUZ, KDIR, MODDIR for the Makefile
-#   $CACHE/S/stamp       the package list the tree was unpacked from
+#   $CACHE/S/root/     unpacked packages (or the built tree)
+#   $CACHE/S/env       KVER, VMLINUZ, KDIR, MODDIR and optional extras
+#                      (see scripts/kernels/README) for the other scripts
+#   $CACHE/S/stamp     the cache key the tree was made from
 
 set -euo pipefail
 
@@ -22,93 +28,64 @@ KERNELS=${KERNELS:-6.1 6.12}
 
 die() { echo "get-kernels: $*" >&2; exit 1; }
 
-# The metapackages that name the current version of each series.
-meta_image() {
-	case $1 in
-	6.1)  echo linux-image-amd64 ;;
-	6.12) echo linux-image-6.12-amd64 ;;
-	*)    die "unknown kernel series '$1' (known: 6.1 6.12)" ;;
-	esac
+known_series() {
+	local f out=
+	for f in "$top"/scripts/kernels/*.sh; do
+		f=${f##*/}
+		out+="${f%.sh} "
+	done
+	echo "${out% }"
 }
 
-meta_headers() {
-	case $1 in
-	6.1)  echo linux-headers-amd64 ;;
-	6.12) echo linux-headers-6.12-amd64 ;;
-	esac
-}
+# apt_* run against the host's package lists unless a series chose a
+# private configuration with apt_use_config (scripts/apt-suite.sh).
+apt_opts=()
+apt_use_config() { apt_opts=(-c "$1"); }
 
-# candidate_depends PKG PATTERN: the package of the candidate version's
+# apt_depends PKG PATTERN: the package of PKG's candidate version's
 # Depends that matches PATTERN (an extended regex on the package name).
-candidate_depends() {
+apt_depends() {
 	local deps
-	deps=$(apt-cache show --no-all-versions "$1" 2>/dev/null |
-	       sed -n 's/^Depends: //p') ||
-		true
+	deps=$(apt-cache "${apt_opts[@]}" show --no-all-versions "$1" 2>/dev/null |
+	       sed -n 's/^Depends: //p') || true
 	[ -n "$deps" ] || die "no package metadata for $1 (run apt-get update)"
 	echo "$deps" | tr ',|' '\n\n' | sed 's/^ *//; s/ .*//' |
 		grep -E -m1 "^$2\$" ||
 		die "$1 does not depend on a package matching $2"
 }
 
-candidate_version() {
-	apt-cache show --no-all-versions "$1" | sed -n 's/^Version: //p'
+apt_version() {
+	apt-cache "${apt_opts[@]}" show --no-all-versions "$1" |
+		sed -n 's/^Version: //p'
 }
 
-fetch_series() {
-	local series=$1 dir=$CACHE/$1
-	local image headers common kbuild pkgs want stamp p kver
-
-	image=$(candidate_depends "$(meta_image "$series")" 'linux-image-[0-9].*')
-	headers=$(candidate_depends "$(meta_headers "$series")" 'linux-headers-[0-9].*')
-	common=$(candidate_depends "$headers" 'linux-headers-.*-common')
-	kbuild=$(candidate_depends "$headers" 'linux-kbuild-.*')
-
-	pkgs="$image $headers $common $kbuild"
-	want=
-	for p in $pkgs; do
-		want+="$p=$(candidate_version "$p") "
+# apt_pinned PKG...: each as PKG=VERSION, the exact thing to download.
+apt_pinned() {
+	local p out=
+	for p in "$@"; do
+		out+="$p=$(apt_version "$p") "
 	done
+	echo "${out% }"
+}
 
-	# The cache's own path is part of what was unpacked: the fixed
-	# Makefiles name it.
-	stamp="$dir $want"
-	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
-		echo "get-kernels: $series is up to date ($image)"
-		return
-	fi
-
-	echo "get-kernels: $series: fetching $want"
-	rm -rf "$dir"
+# unpack_debs DIR PKG=VER...: download into DIR/debs, unpack into DIR/root.
+unpack_debs() {
+	local dir=$1 p
+	shift
 	mkdir -p "$dir/debs" "$dir/root"
-	(cd "$dir/debs" && apt-get download -q -o APT::Sandbox::User=root $want)
+	(cd "$dir/debs" &&
+	 apt-get "${apt_opts[@]}" download -q -o APT::Sandbox::User=root "$@")
 	for p in "$dir"/debs/*.deb; do
 		dpkg-deb -x "$p" "$dir/root"
 	done
-
-	kver=${image#linux-image-}
-	fix_headers "$dir/root" "$kver" "${common#linux-headers-}"
-	# The image's postinst would have run depmod; the VM's initramfs
-	# builder looks its modules up with modinfo, which needs modules.dep.
-	depmod -b "$dir/root" "$kver"
-
-	{
-		echo "KVER=$kver"
-		echo "VMLINUZ=$dir/root/boot/vmlinuz-$kver"
-		echo "KDIR=$dir/root/usr/src/linux-headers-$kver"
-		echo "MODDIR=$dir/root/lib/modules/$kver"
-	} > "$dir/env"
-	echo "$stamp" > "$dir/stamp"
 	rm -rf "$dir/debs"
-	echo "get-kernels: $series: $kver ready in $dir"
 }
 
 # The headers' Makefiles include the -common tree, and the kbuild scripts,
 # by absolute /usr/src and /usr/lib paths; point them at the unpacked copy.
 # Symbolic links that are absolute are made to point inside the root too.
 fix_headers() {
-	local root=$1 kver=$2 common=$3 f l
-	local kdir=$root/usr/src/linux-headers-$kver
+	local root=$1 kdir=$2 f l
 
 	[ -d "$kdir" ] || die "no headers tree at $kdir"
 	grep -rlE '/usr/(src|lib)/linux-' "$kdir" --include=Makefile \
@@ -123,12 +100,38 @@ fix_headers() {
 	done
 }
 
-# On a fresh machine the package lists may not be there yet.
+fetch_series() {
+	local series=$1 dir=$CACHE/$1 def want stamp
+
+	def=$top/scripts/kernels/$series.sh
+	[ -f "$def" ] || die "unknown kernel series '$series' (known: $(known_series))"
+	# shellcheck disable=SC1090
+	. "$def"
+
+	# The cache's own path is part of the key: the fixed Makefiles name it.
+	want=$(series_want)
+	stamp="$dir $want"
+	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
+		echo "get-kernels: $series is up to date ($want)"
+		return
+	fi
+
+	echo "get-kernels: $series: making it from $want"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	series_make "$dir" > "$dir/env.tmp"
+	mv "$dir/env.tmp" "$dir/env"
+	echo "$stamp" > "$dir/stamp"
+	echo "get-kernels: $series: $(sed -n 's/^KVER=//p' "$dir/env") ready in $dir"
+}
+
+# On a fresh machine the host's package lists may not be there yet.
 if ! apt-cache show --no-all-versions linux-image-amd64 > /dev/null 2>&1; then
 	[ "$(id -u)" -eq 0 ] || die "no package lists: run 'apt-get update' as root"
 	apt-get update -q > /dev/null
 fi
 
 for series in $KERNELS; do
-	fetch_series "$series"
+	# A subshell each: the series definitions do not leak into the next.
+	( fetch_series "$series" )
 done

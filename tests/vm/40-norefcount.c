@@ -12,6 +12,7 @@
  * reported as /proc shows it, not assumed.
  */
 /* vm-options: -t 180 */
+/* vm-expects: oops (the log check would report the oops this test causes) */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

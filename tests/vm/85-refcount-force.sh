@@ -14,6 +14,7 @@
 #   85-refcount-force.sh [force|none]   (none, a plain unload, fails)
 #
 # vm-options: -t 180
+# vm-expects: oops (the log check would report the oops this test causes)
 
 . /tests/vm/lib.sh
 . /tests/vm/lib/scenarios.sh

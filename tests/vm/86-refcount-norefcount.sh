@@ -14,6 +14,7 @@
 #   86-refcount-norefcount.sh [norefcount|none]   (none fails)
 #
 # vm-options: -t 180
+# vm-expects: oops (the log check would report the oops this test causes)
 
 . /tests/vm/lib.sh
 . /tests/vm/lib/scenarios.sh
