@@ -16,8 +16,12 @@
 #
 # Layout, per series S:
 #   $CACHE/S/root/     unpacked packages (or the built tree)
-#   $CACHE/S/env       KVER, VMLINUZ, KDIR, MODDIR and optional extras
-#                      (see scripts/kernels/README) for the other scripts
+#   $CACHE/S/env       for the other scripts: KVER, VMLINUZ, KDIR, MODDIR,
+#                      and where a series needs them:
+#                        BUILD_ROOT   a root to build the module in (chroot)
+#                        VM_TESTS     the VM test files it runs (default all)
+#                        VM_APPEND    its own kernel command line
+#                        VM_SLOWDOWN  a factor for the VM's time limits
 #   $CACHE/S/stamp     the cache key the tree was made from
 
 set -euo pipefail

@@ -59,8 +59,13 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	accel=kvm
 fi
 
+# A series may ask for its own kernel command line (VM_APPEND) and for
+# longer limits (VM_SLOWDOWN, a whole factor: the debug kernel's checkers
+# make everything slower).
+timeout=$((timeout * ${VM_SLOWDOWN:-1}))
+
 # dstate_kver lets a test check that it runs on the kernel it was built for.
-cmdline="console=ttyS0 panic=-1 dstate_kver=$KVER $append"
+cmdline="console=ttyS0 panic=-1 dstate_kver=$KVER ${VM_APPEND:-} $append"
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$mem"
       -kernel "$VMLINUZ" -no-reboot -nodefaults)
 
