@@ -28,7 +28,12 @@ mkdir -p "$out"
 # shellcheck source=/dev/null
 . "cache/kernels/$series/env"
 
-if [ -w /dev/kvm ]; then accel="KVM"; else accel="no KVM: software emulation (TCG)"; fi
+# The accelerator the VM runs really get, and why (scripts/vm-accel.sh).
+if [ "$(scripts/vm-accel.sh "$series" 2> /dev/null)" = kvm ]; then
+	accel="KVM"
+else
+	accel=$(scripts/vm-accel.sh -v "$series" 2>&1 > /dev/null | sed 's/^vm-accel: //')
+fi
 
 # A VM of 10,000 processes: about 100 kB of kernel memory each, and room.
 mem_mb=$((1024 + scale * 200 / 1024))

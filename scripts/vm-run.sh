@@ -14,7 +14,10 @@
 #
 # The command's output is printed; the exit status is the command's.  When
 # the guest never prints its exit marker (it did not boot, hung, or
-# panicked), the run fails with status 125 and the tail of the console log.
+# panicked), the run fails with status 125 and the tail of the console log;
+# a guest with nothing on its console after DSTATE_BOOT_SECS (30) is
+# stopped then.  KVM is used where scripts/vm-accel.sh has proved it
+# (DSTATE_ACCEL=kvm|tcg forces one), software emulation otherwise.
 
 set -euo pipefail
 
@@ -54,19 +57,24 @@ log=${log:-$(mktemp "$build/logs/vm-$(date +%H%M%S)-XXXX.log")}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dstate-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-accel=tcg,thread=multi
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	accel=kvm
-fi
+# KVM only where a probe boot proved it runs this kernel (vm-accel.sh).
+accel=$("$top/scripts/vm-accel.sh" "$series") || exit 2
+[ "$accel" = tcg ] && accel=tcg,thread=multi
+qemu_bin=${DSTATE_QEMU:-qemu-system-x86_64}
 
 # A series may ask for its own kernel command line (VM_APPEND) and for
 # longer limits (VM_SLOWDOWN, a whole factor: the debug kernel's checkers
 # make everything slower).
 timeout=$((timeout * ${VM_SLOWDOWN:-1}))
+# The guest's first console line comes within a second or two, under
+# software emulation too; a limit well above that, unless the run's own
+# is shorter.
+boot_limit=${DSTATE_BOOT_SECS:-$((30 * ${VM_SLOWDOWN:-1}))}
+[ "$boot_limit" -lt "$timeout" ] || boot_limit=$timeout
 
 # dstate_kver lets a test check that it runs on the kernel it was built for.
 cmdline="console=ttyS0 panic=-1 dstate_kver=$KVER ${VM_APPEND:-} $append"
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$mem"
+qemu=("$qemu_bin" -accel "$accel" -cpu max -smp 2 -m "$mem"
       -kernel "$VMLINUZ" -no-reboot -nodefaults)
 
 if [ -n "$shell" ]; then
@@ -84,18 +92,37 @@ cat "$initrd" "$work/cmd.gz" > "$work/initrd.gz"
 
 out=$work/out
 : > "$out"
+: > "$log"
 status=0
 timeout -k 5 "$timeout" "${qemu[@]}" -initrd "$work/initrd.gz" \
 	-display none -monitor none \
 	-serial "file:$log" -serial "file:$out" \
-	-append "$cmdline dstate_out=ttyS1" < /dev/null || status=$?
+	-append "$cmdline dstate_out=ttyS1" < /dev/null &
+qemu_pid=$!
+
+# A guest that has printed nothing on its console within the boot limit
+# did not boot (a KVM that cannot run it, a kernel that dies before its
+# console): stop it now rather than at the end of the whole limit.
+silent=
+boot_t0=$SECONDS
+while kill -0 "$qemu_pid" 2> /dev/null && ! [ -s "$log" ]; do
+	if [ $((SECONDS - boot_t0)) -ge "$boot_limit" ]; then
+		silent=1
+		kill -TERM "$qemu_pid" 2> /dev/null
+		break
+	fi
+	sleep 0.2
+done
+wait "$qemu_pid" || status=$?
 
 # What the command printed, without the markers and the serial port's CRs.
 tr -d '\r' < "$out" | sed '/^DSTATE-VM-START$/d; /^DSTATE-VM-EXIT [0-9]*$/d'
 
 rc=$(tr -d '\r' < "$out" | sed -n 's/^DSTATE-VM-EXIT \([0-9]*\)$/\1/p' | tail -n1)
 if [ -z "$rc" ]; then
-	if grep -q 'Kernel panic' "$log"; then
+	if [ -n "$silent" ]; then
+		why="the guest did not boot: nothing on its console within ${boot_limit}s ($accel)"
+	elif grep -q 'Kernel panic' "$log"; then
 		why="the guest kernel panicked"
 	elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		why="the VM did not finish within ${timeout}s (hung, or did not boot)"
