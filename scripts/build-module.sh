@@ -18,13 +18,16 @@ shift 2
 
 case $target in
 */*)
-	kdir=$target
+	kdir=$target make_args=
 	;;
 *)
 	env=$top/cache/kernels/$target/env
 	[ -f "$env" ] || KERNELS=$target "$top/scripts/get-kernels.sh"
 	# shellcheck disable=SC1090
 	kdir=$(. "$env" && echo "$KDIR")
+	# Kbuild arguments the series needs, e.g. CC= where its headers name
+	# a compiler the host lacks.
+	make_args=$(. "$env" && echo "${MAKE_ARGS:-}")
 	;;
 esac
 [ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
@@ -35,5 +38,6 @@ out=$(cd "$out" && pwd)
 rm -rf "$out/src"
 mkdir -p "$out/src"
 cp -a "$top/Kbuild" "$top/kmod" "$out/src/"
-make -C "$kdir" M="$out/src" "$@" modules
+# shellcheck disable=SC2086
+make -C "$kdir" M="$out/src" $make_args "$@" modules
 cp "$out/src/dstate.ko" "$out/dstate.ko"
