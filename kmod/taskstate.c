@@ -22,6 +22,8 @@
  * The uapi promises user space the kernel's raw TASK_* and EXIT_* values,
  * the same on every kernel the module supports; the CLI may decode them
  * itself.  A kernel that moved one must not build this module silently.
+ * One that lacks one (5.10: no TASK_FREEZABLE or TASK_FROZEN) never sets
+ * it; see compat.h.
  */
 static_assert(TASK_RUNNING == 0x0000);
 static_assert(TASK_INTERRUPTIBLE == 0x0001);
@@ -34,8 +36,10 @@ static_assert(TASK_PARKED == 0x0040);
 static_assert(TASK_DEAD == 0x0080);
 static_assert(TASK_WAKEKILL == 0x0100);
 static_assert(TASK_NOLOAD == 0x0400);
+#if DSTATE_HAVE_TASK_FROZEN
 static_assert(TASK_FREEZABLE == 0x2000);
 static_assert(TASK_FROZEN == 0x8000);
+#endif
 
 /* A reference to the thread @tid of the caller's pid namespace, or NULL. */
 struct task_struct *dstate_get_task(u32 tid)
@@ -54,9 +58,11 @@ struct task_struct *dstate_get_task(u32 tid)
  * Decode a state the way /proc does where /proc can (an exit state first,
  * zombie over dead as fls() picks it), then the bits /proc leaves out.
  * Modifiers such as TASK_FREEZABLE are not looked at: a vfork parent waits
- * in TASK_KILLABLE | TASK_FREEZABLE and is killable.
+ * in TASK_KILLABLE | TASK_FREEZABLE and is killable.  @frozen is whether
+ * the freezer holds the task, from TASK_FROZEN or, before 6.1, PF_FROZEN.
  */
-static u32 dstate_task_kind(unsigned int state, unsigned int exit_state)
+static u32 dstate_task_kind(unsigned int state, unsigned int exit_state,
+			    bool frozen)
 {
 	if (exit_state & EXIT_ZOMBIE)
 		return DSTATE_TASK_ZOMBIE;
@@ -64,7 +70,7 @@ static u32 dstate_task_kind(unsigned int state, unsigned int exit_state)
 		return DSTATE_TASK_DEAD;
 	if (state & TASK_DEAD)
 		return DSTATE_TASK_DEAD;
-	if (state & TASK_FROZEN)
+	if (frozen)
 		return DSTATE_TASK_FROZEN;
 	if (state & __TASK_TRACED)
 		return DSTATE_TASK_TRACED;
@@ -107,9 +113,10 @@ int dstate_ioctl_task_state(void __user *argp)
 	}
 
 	/* Racy by nature: the task may change state the moment after. */
-	ts.state = READ_ONCE(task->__state);
+	ts.state = dstate_task_raw_state(task);
 	ts.exit_state = READ_ONCE(task->exit_state);
-	ts.kind = dstate_task_kind(ts.state, ts.exit_state);
+	ts.kind = dstate_task_kind(ts.state, ts.exit_state,
+				   dstate_task_frozen(task, ts.state));
 	ts.mode = dstate_sleep_mode_of(task);
 	ts.is_dstate = ts.mode != 0;
 put_task:
