@@ -9,7 +9,10 @@
 # "frozen 1" with an interruptible sleeper, never while a sleeper is in D
 # or I (uninterruptible, killable, idle) - on 6.1 and 6.12 alike; why is
 # told above scn_cgroup_freeze in lib/scenarios.sh - and reaches it the
-# moment that sleeper is released.
+# moment that sleeper is released.  A kernel without cgroup.kill (it
+# arrived in 5.14; 5.10) reports each cgroup.kill step as a SKIP.  Where
+# /proc/PID/wchan cannot name a sleeper's function (5.10 reads 0), "asleep
+# in the module" is judged from /proc/PID/stack.
 #
 # The expectations are the arguments' defaults; other ones (a mode claimed
 # to behave as another does) make it fail:

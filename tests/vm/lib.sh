@@ -14,6 +14,12 @@ ok() {
 	echo "ok $tap_n - $*"
 }
 
+# skip NAME WHY: a case this kernel cannot show, for the reason WHY.
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
 not_ok() {
 	tap_n=$((tap_n + 1))
 	tap_failed=$((tap_failed + 1))
