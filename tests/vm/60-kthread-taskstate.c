@@ -11,6 +11,8 @@
  * - TASK_STATE tells killable from uninterruptible where /proc says D for
  *   both: a vfork parent, which is no dstate sleeper, is killable; dstate
  *   sleepers decode as their mode; and the other letters as theirs.
+ * - A process the cgroup v1 freezer holds decodes as frozen, whether the
+ *   kernel says so with TASK_FROZEN (6.1 on) or, before, with PF_FROZEN.
  */
 /* vm-options: -t 300 */
 #include <errno.h>
@@ -22,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -538,6 +542,66 @@ static void case_task_state(void)
 	wait_exit(&o, WAIT_MS);
 }
 
+/*
+ * A process in pause(), frozen by the cgroup v1 freezer (mounted for the
+ * purpose: the VM's /sys/fs/cgroup is cgroup2, whose freezer traps tasks
+ * on their way to user space instead).  The freezer holds it in the
+ * kernel's refrigerator, which 6.1 marks with TASK_FROZEN and older
+ * kernels with TASK_UNINTERRUPTIBLE and PF_FROZEN: frozen either way.
+ */
+static void case_frozen(void)
+{
+	static const char dir[] = "/tmp/ts-freezer";
+	static const char procs[] = "/tmp/ts-freezer/ts/cgroup.procs";
+	static const char state[] = "/tmp/ts-freezer/ts/freezer.state";
+	struct sleeper o = { .pid = -1, .pipe_rd = -1 };
+	struct dstate_task_state ts;
+	char buf[32] = "", pid[16];
+	bool frozen = false;
+	uint64_t end;
+	int ret;
+
+	if ((mkdir(dir, 0755) && errno != EEXIST) ||
+	    mount("freezer", dir, "cgroup", 0, "freezer") ||
+	    (mkdir("/tmp/ts-freezer/ts", 0755) && errno != EEXIST)) {
+		tap_result(0, "the cgroup v1 freezer mounts on %s (%s)", dir,
+			   strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	o.pid = fork();
+	if (o.pid == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(pid, sizeof(pid), "%d", o.pid);
+	if (wait_state(o.pid, "S", WAIT_MS) && !write_file(procs, pid) &&
+	    !write_file(state, "FROZEN")) {
+		end = now_ns() + WAIT_MS * NSEC_PER_MSEC;
+		while (!(frozen = read_file(state, buf, sizeof(buf)) > 0 &&
+				  !strncmp(buf, "FROZEN", 6)) &&
+		       now_ns() < end)
+			sleep_ms(10);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	ret = task_state(o.pid, &ts);
+	tap_result(frozen && !ret && ts.kind == DSTATE_TASK_FROZEN &&
+		   !ts.is_dstate,
+		   "TASK_STATE of a process the cgroup v1 freezer holds ('%c' in /proc, freezer.state %s): frozen (got %s, state 0x%x%s%s)",
+		   proc_state(o.pid) ?: '-', buf[0] ? buf : "?", kname(ts.kind),
+		   ts.state, ret ? ", " : "", ret ? strerror(-ret) : "");
+
+	write_file(state, "THAWED");
+	kill(o.pid, SIGKILL);
+	wait_exit(&o, WAIT_MS);
+	tap_result(killed_by(&o, SIGKILL),
+		   "thawed, it dies of SIGKILL (%s)",
+		   o.reaped ? status_str(o.status) : "not ended");
+	rmdir("/tmp/ts-freezer/ts");
+	umount(dir);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	struct kmsg k;
@@ -550,6 +614,7 @@ int main(void)
 	case_kthreads();
 	case_list();
 	case_task_state();
+	case_frozen();
 
 	ds_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL);
 	ds_teardown(&k, devfd);
