@@ -21,6 +21,7 @@ packages=(
 	busybox-static		# the VM's userland
 	cpio xz-utils		# the initramfs, compressed kernel modules
 	e2fsprogs		# mkfs for the fsfreeze method
+	debootstrap		# the build root for 7.x kernels (scripts/build-root.sh)
 	cppcheck clang-tidy	# static checks of user/
 )
 
