@@ -8,7 +8,9 @@
 # SERIES (6.1, 6.12) names a cached Debian kernel, fetched on first use;
 # anything with a slash is taken as a kernel build tree.  The sources are
 # copied to OUTDIR/src so that builds for several kernels never share
-# object files; the result is OUTDIR/dstate.ko.
+# object files; the result is OUTDIR/dstate.ko.  A series whose env names
+# a BUILD_ROOT (a chroot with the toolchain its headers need, KDIR inside
+# it) is built there, as root.
 
 set -euo pipefail
 
@@ -19,6 +21,7 @@ shift 2
 case $target in
 */*)
 	kdir=$target make_args=
+	build_root=
 	;;
 *)
 	env=$top/cache/kernels/$target/env
@@ -28,9 +31,17 @@ case $target in
 	# Kbuild arguments the series needs, e.g. CC= where its headers name
 	# a compiler the host lacks.
 	make_args=$(. "$env" && echo "${MAKE_ARGS:-}")
+	# shellcheck disable=SC1090
+	build_root=$(. "$env" && echo "${BUILD_ROOT:-}")
+	# The root lives outside the clone: made again if it has gone.
+	if [ -n "$build_root" ] && [ ! -d "$build_root" ]; then
+		KERNELS=$target "$top/scripts/get-kernels.sh"
+		# shellcheck disable=SC1090
+		build_root=$(. "$env" && echo "$BUILD_ROOT")
+	fi
 	;;
 esac
-[ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
+[ -f "$build_root$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
 
 mkdir -p "$out"
 # kbuild wants M= absolute.
@@ -38,6 +49,20 @@ out=$(cd "$out" && pwd)
 rm -rf "$out/src"
 mkdir -p "$out/src"
 cp -a "$top/Kbuild" "$top/kmod" "$out/src/"
-# shellcheck disable=SC2086
-make -C "$kdir" M="$out/src" $make_args "$@" modules
+if [ -n "$build_root" ]; then
+	# In the root, with the /proc it needs, in a mount namespace of
+	# our own so that nothing stays mounted; sources in, results out.
+	work=$(mktemp -d "$build_root/tmp/dstate-build.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	cp -a "$out/src/." "$work/"
+	# shellcheck disable=SC2016,SC2086
+	unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$@"' - \
+		"$build_root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+		LC_ALL=C make -C "$kdir" M="${work#"$build_root"}" $make_args \
+		"$@" modules
+	cp -a "$work/." "$out/src/"
+else
+	# shellcheck disable=SC2086
+	make -C "$kdir" M="$out/src" $make_args "$@" modules
+fi
 cp "$out/src/dstate.ko" "$out/dstate.ko"
