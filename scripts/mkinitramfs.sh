@@ -22,8 +22,9 @@ env=$top/cache/kernels/$series/env
 . "$env"
 
 # Kernel modules the tests use, with what they depend on: loop and ext4 for
-# the fsfreeze method, and the crc32c that ext4 asks for when it mounts.
-KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel}
+# the fsfreeze method, and the crc32c that ext4 asks for when it mounts
+# (6.x), or that jbd2 names as a soft dependency (7.x: crc32c-cryptoapi).
+KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel crc32c-cryptoapi}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dstate-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
