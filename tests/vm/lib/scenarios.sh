@@ -101,7 +101,7 @@ la_str() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
 pstate() {
 	st=
 	[ -r "/proc/$1/stat" ] || return 0
-	read -r _l < "/proc/$1/stat" 2>/dev/null || return 0
+	read -r _l 2>/dev/null < "/proc/$1/stat" || return 0
 	# shellcheck disable=SC2086
 	set -- ${_l##*) }
 	st=$1
@@ -123,7 +123,7 @@ wchan_named() {
 		_sp=$!
 		wait_for 10 is_state "$_sp" S
 		_w=
-		read -r _w < "/proc/$_sp/wchan" 2>/dev/null
+		read -r _w 2>/dev/null < "/proc/$_sp/wchan"
 		kill "$_sp"
 		wait "$_sp" 2> /dev/null
 		case $_w in ""|0) scn_wchan=no ;; *) scn_wchan=yes ;; esac
@@ -139,11 +139,11 @@ wait_site() {
 	if wchan_named; then
 		# wchan ends without a newline: read fails at the EOF but
 		# sets the variable.
-		read -r site < "/proc/$1/wchan" 2>/dev/null
+		read -r site 2>/dev/null < "/proc/$1/wchan"
 		[ "$site" = 0 ] && site=
 	else
 		# "[<0>] dstate_sleep_wait+0x120/0x150 [dstate]"
-		read -r _f site _rest < "/proc/$1/stack" 2>/dev/null
+		read -r _f site _rest 2>/dev/null < "/proc/$1/stack"
 		site=${site%%+*}
 	fi
 }
