@@ -19,6 +19,7 @@
 #   $CACHE/S/env       for the other scripts: KVER, VMLINUZ, KDIR, MODDIR,
 #                      and where a series needs them:
 #                        BUILD_ROOT   a root to build the module in (chroot)
+#                        MAKE_ARGS    extra arguments for kbuild (CC=gcc)
 #                        VM_TESTS     the VM test files it runs (default all)
 #                        VM_APPEND    its own kernel command line
 #                        VM_SLOWDOWN  a factor for the VM's time limits

@@ -15,7 +15,7 @@
 # The command's output is printed; the exit status is the command's.  When
 # the guest never prints its exit marker (it did not boot, hung, or
 # panicked), the run fails with status 125 and the tail of the console log;
-# a guest with nothing on its console after DSTATE_BOOT_SECS (30) is
+# a guest with nothing on its console after DSTATE_BOOT_SECS (60) is
 # stopped then.  KVM is used where scripts/vm-accel.sh has proved it
 # (DSTATE_ACCEL=kvm|tcg forces one), software emulation otherwise.
 
@@ -66,10 +66,10 @@ qemu_bin=${DSTATE_QEMU:-qemu-system-x86_64}
 # longer limits (VM_SLOWDOWN, a whole factor: the debug kernel's checkers
 # make everything slower).
 timeout=$((timeout * ${VM_SLOWDOWN:-1}))
-# The guest's first console line comes within a second or two, under
-# software emulation too; a limit well above that, unless the run's own
-# is shorter.
-boot_limit=${DSTATE_BOOT_SECS:-$((30 * ${VM_SLOWDOWN:-1}))}
+# The guest's first console line comes within a few seconds under
+# software emulation; the limit is well above that, for a host loaded with
+# other VMs, unless the run's own is shorter.
+boot_limit=${DSTATE_BOOT_SECS:-$((60 * ${VM_SLOWDOWN:-1}))}
 [ "$boot_limit" -lt "$timeout" ] || boot_limit=$timeout
 
 # dstate_kver lets a test check that it runs on the kernel it was built for.
