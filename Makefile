@@ -15,13 +15,18 @@
 #   make distclean       also remove the kernel cache
 #
 # Variables:
-#   KERNEL=6.1|6.12      the kernel series for make, demo and vm-shell
+#   KERNEL=SERIES        the kernel series for make, demo, bench and vm-shell:
+#                        5.10, 6.1, 6.12, 6.12-rt, latest (Debian's newest,
+#                        7.x) or debug (6.12 with KASAN and lockdep)
 #   KERNELS="6.1 6.12"   the series make check and make kernels cover
+#                        (default: all of them)
 #   KDIR=DIR             build the module against this kernel build tree
 #
 # Kbuild reads ./Kbuild, not this file, when it builds the module.
 
-KERNELS ?= 6.1 6.12
+# Every series scripts/kernels/ describes; the debug kernel, which is built
+# rather than fetched, last.
+KERNELS ?= 6.1 6.12 6.12-rt 5.10 latest debug
 DEFAULT_KERNEL := 6.1
 BUILD := build
 
