@@ -37,7 +37,9 @@ extern unsigned int dstate_max_sleepers;
  * ioctl returns, and a kernel thread's task is held by a reference.
  *
  * @released is written under dstate_lock, and read by the sleeper without
- * it, after set_current_state(), which orders it against the wakeup.
+ * it, after set_current_state(), which orders it against the wakeup; the
+ * sleeper reads it once more under the lock as it unregisters, so that a
+ * release that came after its last look still ends the sleep with 0.
  */
 struct dstate_sleep {
 	struct list_head node;		/* in the sleeper list, under dstate_lock */
@@ -56,8 +58,9 @@ struct dstate_sleep {
 int dstate_sleep_init(struct dstate_sleep *s, u32 mode, u32 flags,
 		      u64 timeout_ns, u64 tag);
 int dstate_sleep_register(struct dstate_sleep *s);
-void dstate_sleep_unregister(struct dstate_sleep *s);
+bool dstate_sleep_unregister(struct dstate_sleep *s);
 int dstate_sleep_wait(struct dstate_sleep *s);
+int dstate_sleep_end(struct dstate_sleep *s, int ret);
 const char *dstate_sleep_outcome(const struct dstate_sleep *s, int ret);
 u32 dstate_sleep_mode_of(struct task_struct *task);
 void dstate_sleep_stats(u32 *sleepers, u64 *sleeps_total);

@@ -64,8 +64,7 @@ static int dstate_kthread_fn(void *data)
 	struct dstate_kthread *kt = data;
 	int ret;
 
-	ret = dstate_sleep_wait(&kt->sleep);
-	dstate_sleep_unregister(&kt->sleep);
+	ret = dstate_sleep_end(&kt->sleep, dstate_sleep_wait(&kt->sleep));
 	pr_info("%s woke from %s: %s\n", current->comm,
 		kt->sleep.mode->name, dstate_sleep_outcome(&kt->sleep, ret));
 

@@ -82,15 +82,36 @@ unlock:
 	return ret;
 }
 
-/* Take @s off the sleeper list, if it is still on it. */
-void dstate_sleep_unregister(struct dstate_sleep *s)
+/*
+ * Take @s off the sleeper list, if it is still on it; true if a release
+ * marked it.  Read under the lock, so a release counted before this is
+ * seen here: dstate_sleep_wait() looks without the lock, and a release
+ * that marks @s after its last look would otherwise be counted and lost.
+ */
+bool dstate_sleep_unregister(struct dstate_sleep *s)
 {
+	bool released;
+
 	spin_lock(&dstate_lock);
 	if (!list_empty(&s->node)) {
 		list_del_init(&s->node);
 		WRITE_ONCE(dstate_nr_sleepers, dstate_nr_sleepers - 1);
 	}
+	released = s->released;
 	spin_unlock(&dstate_lock);
+	return released;
+}
+
+/*
+ * End the sleep @s, which dstate_sleep_wait() ended with @ret: unregister
+ * it and say how it ended.  A release wins every tie: once one has marked
+ * @s (and been counted) the sleep returns 0, whatever else ended it.
+ */
+int dstate_sleep_end(struct dstate_sleep *s, int ret)
+{
+	if (dstate_sleep_unregister(s))
+		return 0;
+	return ret;
 }
 
 /*
@@ -267,8 +288,7 @@ int dstate_ioctl_sleep(void __user *argp)
 	pr_debug("%s[%d] sleeps %s, tag %llu, timeout %llu ns\n",
 		 current->comm, task_pid_nr(current), s.mode->name, s.tag,
 		 s.timeout_ns);
-	ret = dstate_sleep_wait(&s);
-	dstate_sleep_unregister(&s);
+	ret = dstate_sleep_end(&s, dstate_sleep_wait(&s));
 	pr_debug("%s[%d] woke from %s: %s\n", current->comm,
 		 task_pid_nr(current), s.mode->name,
 		 dstate_sleep_outcome(&s, ret));
