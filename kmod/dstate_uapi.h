@@ -65,6 +65,23 @@ struct dstate_info {
  * interruptible mode ends with -ERESTARTSYS on a signal, which the caller
  * sees as EINTR or as a restart under SA_RESTART.  Fails with EAGAIN when
  * max_sleepers tasks already sleep.  permanent needs CAP_SYS_ADMIN.
+ *
+ * A release wins every tie: once a release has counted a sleeper, its
+ * sleep returns 0, even if a signal or the timeout ended it at the same
+ * moment (its handler, or the stop, comes after).
+ *
+ * A timeout is a deadline, fixed when the sleep begins.  So an
+ * interruptible sleep with a timeout is never restarted: a signal ends it
+ * with EINTR, under SA_RESTART too, and so does SIGSTOP then SIGCONT (or
+ * a cgroup freeze and thaw), as with a socket that has a receive timeout
+ * (see signal(7)).  A restart would start the whole timeout over.  The
+ * kernel's other convention, a restart block carrying the absolute expiry
+ * (-ERESTART_RESTARTBLOCK, as nanosleep and poll use), does not suit an
+ * ioctl of a module: restart_syscall() calls the block's function instead
+ * of the ioctl, with no file held, so nothing would keep the module's code
+ * there between the signal and the restart (a handler may close the fd,
+ * and rmmod may then succeed), and a block never restarted (a handler ran:
+ * the call fails with EINTR) cannot drop a reference taken for it.
  */
 struct dstate_sleep_args {
 	__u32 mode;		/* in: enum dstate_mode */

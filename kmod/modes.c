@@ -31,7 +31,8 @@
  * S; any signal ends it with -ERESTARTSYS, as a well-behaved blocking
  * syscall does: the caller sees EINTR when a handler runs without
  * SA_RESTART, and the call restarts under SA_RESTART or after SIGSTOP and
- * SIGCONT.
+ * SIGCONT.  With a timeout it ends with -EINTR instead, so that a restart
+ * never starts the timeout over (dstate_sleep_wait()).
  */
 #define DSTATE_RULES_INTERRUPTIBLE					\
 	.state = TASK_INTERRUPTIBLE,					\

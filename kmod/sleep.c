@@ -118,7 +118,8 @@ int dstate_sleep_end(struct dstate_sleep *s, int ret)
  * Sleep, as current, the way @s->mode says, until a release, the timeout,
  * a signal the mode lets through, or (for a dstate/N thread)
  * kthread_stop() ends it.  Returns 0 when released, -ETIMEDOUT when timed
- * out, the mode's signal_ret for a signal and -EINTR when stopped.
+ * out, the mode's signal_ret for a signal (-EINTR rather than -ERESTARTSYS
+ * when a timeout is set) and -EINTR when stopped.
  * @s must be registered.
  */
 int dstate_sleep_wait(struct dstate_sleep *s)
@@ -146,6 +147,13 @@ int dstate_sleep_wait(struct dstate_sleep *s)
 		}
 		if (mi->signals && signal_pending_state(mi->state, current)) {
 			ret = mi->signal_ret;
+			/*
+			 * A restart would start the whole timeout over:
+			 * a timed sleep fails with -EINTR instead, as a
+			 * socket with a timeout does (dstate_uapi.h).
+			 */
+			if (ret == -ERESTARTSYS && s->timeout_ns)
+				ret = -EINTR;
 			break;
 		}
 		/* Looked at after a release, which wins a tie. */
@@ -179,7 +187,9 @@ const char *dstate_sleep_outcome(const struct dstate_sleep *s, int ret)
 	case -ETIMEDOUT:
 		return "timed out";
 	case -EINTR:
-		return s->kthread ? "stopped" : "fatal signal";
+		if (s->kthread)
+			return "stopped";
+		return s->mode->signal_ret == -EINTR ? "fatal signal" : "signal";
 	case -ERESTARTSYS:
 		return "signal";
 	default:
