@@ -88,14 +88,19 @@ static int dstate_kthread_fn(void *data)
 	return ret;
 }
 
-/* Stop @kt's thread and free it; @kt is on no list. */
+/*
+ * Stop @kt's thread and free it; @kt is on no list.  Stop, unregister,
+ * then put: a thread stopped before it ever ran still has its sleep
+ * listed, and while it is listed LIST and RELEASE may touch its task, so
+ * the task reference that keeps the task alive is dropped only after.
+ */
 static void dstate_kthread_free(struct dstate_kthread *kt)
 {
 	bool pinned = kt->pinned;
 
-	dstate_kthread_stop_put(kt->task);
-	/* A thread stopped before it ever ran still has its sleep listed. */
+	kthread_stop(kt->task);
 	dstate_sleep_unregister(&kt->sleep);
+	put_task_struct(kt->task);
 	kfree(kt);
 	if (pinned)
 		module_put(THIS_MODULE);
