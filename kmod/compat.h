@@ -9,8 +9,9 @@
  * EXIT_* values 5.10 has (taskstate.c asserts them, because the uapi
  * promises them; 5.10 lacks TASK_RTLOCK_WAIT, TASK_FREEZABLE and
  * TASK_FROZEN, below), the miscdevice and file_operations fields used,
- * schedule_hrtimeout_range(), kthread_create(), get_task_comm() and the
- * pid and cred helpers.
+ * schedule_hrtimeout_range(), kthread_create(), strscpy_pad() with a
+ * size (which get_task_comm() became in 6.13, with a size check, before
+ * it was proposed for removal) and the pid and cred helpers.
  */
 #ifndef _DSTATE_COMPAT_H
 #define _DSTATE_COMPAT_H

@@ -28,6 +28,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -191,7 +192,7 @@ int dstate_ioctl_kthread(void __user *argp)
 	}
 	list_add_tail(&kt->node, &dstate_kthreads);
 	atomic_inc(&dstate_nr_kthreads);
-	get_task_comm(comm, task);
+	strscpy_pad(comm, task->comm, sizeof(comm));
 	pr_info("started %s (pid %d): %s, tag %llu, timeout %llu ns\n", comm,
 		task_pid_nr(task), kt->sleep.mode->name, kt->sleep.tag,
 		kt->sleep.timeout_ns);

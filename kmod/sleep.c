@@ -31,7 +31,7 @@
 /*
  * Protects dstate_sleepers, the two counters and every record's @released.
  * Never taken from interrupt context.  Nests outside the scheduler's locks
- * (wake_up_process()) and a task's alloc_lock (get_task_comm()).
+ * (wake_up_process()).
  */
 static DEFINE_SPINLOCK(dstate_lock);
 static LIST_HEAD(dstate_sleepers);	/* oldest first */
@@ -431,7 +431,8 @@ static void dstate_sleep_fill(struct dstate_sleeper *out,
 	else if (ktime_before(now, s->expires))
 		out->left_ns = ktime_to_ns(ktime_sub(s->expires, now));
 	out->uid = from_kuid_munged(ns, s->uid);
-	get_task_comm(out->comm, s->task);
+	/* As get_task_comm() does since 6.13; it may be removed. */
+	strscpy_pad(out->comm, s->task->comm, sizeof(out->comm));
 }
 
 int dstate_ioctl_list(void __user *argp)
