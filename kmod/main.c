@@ -122,7 +122,7 @@ static void dstate_warn_norefcount(void)
 	pr_crit("/dev/dstate takes no module reference, so rmmod succeeds\n");
 	pr_crit("while it is open or while a task sleeps in it.\n");
 	pr_crit("After that, the next use of such a file (an ioctl, even\n");
-	pr_crit("its close) jumps into freed memory: the kernel oopses.\n");
+	pr_crit("its close) jumps into freed memory: the kernel may oops.\n");
 	pr_crit("Use it only in a throwaway VM.  Kernel tainted (U).\n");
 	pr_crit("**********************************************************\n");
 }
@@ -161,7 +161,7 @@ static void __exit dstate_exit(void)
 
 	open = atomic_read(&dstate_nr_open);
 	if (open)
-		pr_crit("%d open file(s) of /dev/dstate remain: the next use of each, even close(), will oops\n",
+		pr_crit("%d open file(s) of /dev/dstate remain: the next use of each, even close(), jumps into freed memory and may oops\n",
 			open);
 	pr_info("unloaded\n");
 }

@@ -247,12 +247,15 @@ void dstate_sleep_stats(u32 *sleepers, u64 *sleeps_total)
 /*
  * Module exit, after the kernel threads are gone.  A process sleeper left
  * now was let in by a forced removal or norefcount=1.  It is not woken:
- * it would return into code that is about to be freed.  Say so instead.
+ * it would return into code that is about to be freed.  Say so instead,
+ * and when each will wake by itself: a sleeper with a timeout needs no
+ * signal, its own hrtimer wakes it.
  */
 void dstate_sleep_exit(void)
 {
 	struct dstate_sleep *s;
 	unsigned int shown = 0;
+	ktime_t now;
 
 	spin_lock(&dstate_lock);
 	if (!dstate_nr_sleepers)
@@ -261,14 +264,23 @@ void dstate_sleep_exit(void)
 	pr_crit("%u task(s) still sleep inside dstate.ko, whose code is about to be freed\n",
 		dstate_nr_sleepers);
 	pr_crit("(the module was removed by force, or loaded with norefcount=1)\n");
-	pr_crit("they are not woken; if anything ever wakes one (a fatal signal to a killable sleeper, any signal to an interruptible one) it returns into freed memory and oopses\n");
+	pr_crit("they are not woken; whatever wakes one (its timeout, with no signal; a fatal signal to a killable sleeper; any signal to an interruptible one) returns it into freed memory: it may oops, or run whatever code lives there by then\n");
+	now = ktime_get();
 	list_for_each_entry(s, &dstate_sleepers, node) {
 		if (++shown > 16) {
 			pr_crit("  ...\n");
 			break;
 		}
-		pr_crit("  pid %d (%s): %s\n", task_pid_nr(s->task),
-			s->task->comm, s->mode->name);
+		if (s->expires == KTIME_MAX)
+			pr_crit("  pid %d (%s): %s, no timeout\n",
+				task_pid_nr(s->task), s->task->comm,
+				s->mode->name);
+		else
+			pr_crit("  pid %d (%s): %s, its timeout wakes it in %lld ms\n",
+				task_pid_nr(s->task), s->task->comm,
+				s->mode->name,
+				ktime_before(now, s->expires) ?
+				ktime_ms_delta(s->expires, now) : 0LL);
 	}
 unlock:
 	spin_unlock(&dstate_lock);
