@@ -5,7 +5,8 @@
 #
 #   build-module.sh SERIES|KDIR OUTDIR [kbuild arguments, e.g. W=1 C=1]
 #
-# SERIES (6.1, 6.12) names a cached Debian kernel, fetched on first use;
+# SERIES (a file of scripts/kernels/: 6.1, latest, debug...) names a
+# cached kernel, fetched (or built) on first use;
 # anything with a slash is taken as a kernel build tree.  The sources are
 # copied to OUTDIR/src so that builds for several kernels never share
 # object files; the result is OUTDIR/dstate.ko.  A series whose env names

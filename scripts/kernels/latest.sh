@@ -80,10 +80,4 @@ series_make() {
 	echo "KDIR=/usr/src/linux-headers-$kver"
 	echo "MODDIR=$dir/root/usr/lib/modules/$kver"
 	echo "BUILD_ROOT=$root"
-	# Under software emulation on a loaded host the boot's check of the
-	# timer interrupt can miss its ticks and reroute the timer so that
-	# the guest hangs a few seconds into its boot (seen here: "8254 timer
-	# not connected to IO-APIC", then stuck at the clocksource switch).
-	# QEMU's timer is wired as the kernel expects: skip the check.
-	echo "VM_APPEND=no_timer_check"
 }
