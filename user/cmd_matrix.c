@@ -27,7 +27,13 @@
 /* Long enough that a signal's effect, if any, has shown. */
 #define SETTLE_NS	(300 * NSEC_PER_MSEC)
 #define REACT_NS	(2 * NSEC_PER_SEC)
-/* A safety net: a sleeper left behind by an interrupted run wakes. */
+/*
+ * A safety net: a sleeper left behind by an interrupted run wakes.  Not
+ * for interruptible sleepers: a timed interruptible sleep fails with EINTR
+ * on a stop and continue instead of restarting (a timeout is a deadline),
+ * which is not the cell the contract describes; the SIGKILL they get when
+ * the matrix dies (PR_SET_PDEATHSIG) ends them anyway.
+ */
 #define CELL_TIMEOUT_NS	(120 * NSEC_PER_SEC)
 
 enum sig_case { CASE_TERM, CASE_TERM_HANDLED, CASE_TERM_IGNORED, CASE_KILL,
@@ -148,7 +154,9 @@ static void __attribute__((noreturn)) sleeper(const struct dstate_method *m,
 	sa.sa_handler = c == CASE_TERM_HANDLED ? on_term :
 			c == CASE_TERM_IGNORED ? SIG_IGN : SIG_DFL;
 	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: see the EINTR */
-	err = -dev_sleep(matrix_fd, m->mode, CELL_TIMEOUT_NS, matrix_tag);
+	err = -dev_sleep(matrix_fd, m->mode,
+			 m->mode == DSTATE_MODE_INTERRUPTIBLE ? 0 : CELL_TIMEOUT_NS,
+			 matrix_tag);
 	msg[0] = 'r';
 	memcpy(msg + 1, &err, sizeof(err));
 	if (write(wr, msg, sizeof(msg)) < 0)
