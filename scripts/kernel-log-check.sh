@@ -18,31 +18,49 @@ log=${1:?usage: kernel-log-check.sh LOG}
 [ -r "$log" ] || { echo "kernel-log-check: no log $log" >&2; exit 2; }
 
 patterns=(
-	'BUG: KASAN'
-	'BUG: KFENCE'
-	'WARNING: possible circular locking'
+	# KASAN, KFENCE
+	'BUG: KASAN: '
+	'BUG: KFENCE: '
+	# lockdep (PROVE_LOCKING, PROVE_RCU)
+	'WARNING: possible circular locking dependency'
 	'WARNING: possible recursive locking'
 	'WARNING: inconsistent lock state'
+	'WARNING: possible irq lock inversion'
+	'WARNING: .*-safe -> .*-unsafe lock order'
 	'WARNING: suspicious RCU usage'
 	'WARNING: bad unlock balance'
 	'WARNING: held lock freed'
 	'WARNING: lock held when returning'
-	'INFO: possible irq lock inversion'
+	'WARNING: .* still has locks held'
+	'WARNING: Nested lock was not taken'
+	'INFO: trying to register non-static key'
+	'BUG: Invalid wait context'
+	'BUG: key [0-9a-f]+ has not been registered'
+	'BUG: looking up invalid subclass'
+	# lockdep's tables ran out, and it stopped checking
+	'BUG: MAX_LOCK'
+	'BUG: MAX_STACK_TRACE_ENTRIES'
+	# DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT, DEBUG_SPINLOCK, workqueues
 	'BUG: sleeping function called from invalid context'
 	'BUG: scheduling while atomic'
-	'BUG: spinlock'
-	'BUG: workqueue leaked lock'
-	'BUG: unable to handle'
-	'list_add corruption'
-	'list_del corruption'
-	'ODEBUG:'
-	'UBSAN:'
+	'BUG: using .*\(\) in preemptible'
+	'BUG: (spinlock|rwlock) '
+	'BUG: workqueue leaked'
+	# DEBUG_LIST, DEBUG_OBJECTS, kmemleak, UBSAN, refcount_t
+	'list_(add|del) corruption'
+	'ODEBUG: '
 	'unreferenced object 0x'
-	'WARNING: CPU: [0-9]+ PID: [0-9]+ at '
-	'------------\[ cut here \]------------'
+	'UBSAN: '
+	'refcount_t: '
+	# Oopses, BUG(), WARN(), and what the page allocator finds
+	'BUG: unable to handle'
+	'BUG: Bad page'
+	'kernel BUG at '
 	'general protection fault'
 	'Oops: '
-	'refcount_t: '
+	'WARNING: CPU: [0-9]+ PID: [0-9]+ at '
+	'------------\[ cut here \]------------'
+	'Kernel panic - not syncing'
 )
 
 re=$(IFS='|'; echo "${patterns[*]}")
