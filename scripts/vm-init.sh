@@ -32,10 +32,30 @@ if [ -e /dev/ttyS1 ] && grep -q 'dstate_out=ttyS1' /proc/cmdline; then
 	out=/dev/ttyS1
 fi
 
+# A kernel with kmemleak (the debug series) reports what the command
+# leaked on the console, where scripts/kernel-log-check.sh finds it.
+# kmemleak reports an object only when it was unchanged since the scan
+# before, and never one younger than 5 s: hence two scans, after a pause.
+# What boot leaked (if anything) is found by two scans before the command
+# and then cleared, so that it is never blamed on a test.
+kmemleak=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	echo scan > $kmemleak
+	echo scan > $kmemleak
+}
 if [ -f /etc/vm-command ]; then
+	if [ -w $kmemleak ]; then
+		kmemleak_scan
+		echo clear > $kmemleak
+	fi
 	echo "DSTATE-VM-START" > $out
 	sh /etc/vm-command > $out 2>&1 < /dev/null
 	rc=$?
+	if [ -w $kmemleak ]; then
+		sleep 5
+		kmemleak_scan
+		cat $kmemleak > /dev/console
+	fi
 	echo "DSTATE-VM-EXIT $rc" > $out
 else
 	# No command: an interactive shell (make vm-shell).
