@@ -22,6 +22,7 @@ packages=(
 	cpio xz-utils		# the initramfs, compressed kernel modules
 	e2fsprogs		# mkfs for the fsfreeze method
 	debootstrap		# the build root for 7.x kernels (scripts/build-root.sh)
+	libssl-dev		# the debug kernel's build (scripts/build-debug-kernel.sh)
 	cppcheck clang-tidy	# static checks of user/
 )
 
