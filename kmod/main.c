@@ -4,7 +4,8 @@
  *
  * Here: the misc device /dev/dstate, its ioctl switch, the module
  * parameters, load and unload.  The ioctl ABI is dstate_uapi.h; the
- * behaviour each mode must show is DESIGN.md's behaviour contract.
+ * behaviour each mode must show is the contract in README.md ("The
+ * states").
  */
 #include "dstate.h"
 

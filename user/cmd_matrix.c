@@ -2,7 +2,7 @@
 /*
  * matrix: for each mode and each signal, start a sleeper, send the signal,
  * watch what the kernel does, release it, watch again, and compare with
- * DESIGN.md's behaviour contract.  What happened is judged from /proc, the
+ * the behaviour contract (README.md, "The states").  What happened is judged from /proc, the
  * wait status and the sleeper's own report of its ioctl's return.
  */
 #include <errno.h>
@@ -56,7 +56,7 @@ static void matrix_usage(void)
 	       "each of SIGTERM (default action), SIGTERM with a handler, SIGTERM\n"
 	       "ignored, SIGKILL and SIGSTOP/SIGCONT: start a sleeper, send the signal,\n"
 	       "observe, release it, observe again, and print what happened next to\n"
-	       "what DESIGN.md's contract says: stays, dies, wakes, stops.\n\n"
+	       "what the behaviour contract says: stays, dies, wakes, stops.\n\n"
 	       "Exit status: 0 when every cell matches, 1 otherwise.  Needs the module.\n\n"
 	       "Options:\n"
 	       " -J, --json    JSON output\n"

@@ -12,7 +12,8 @@
  *     listing and what dstate ls spends on it, release of all), each
  *     against as many processes blocked on a pipe, memory included;
  *  4. exit detection: dstate wait's pidfd against the 50 ms waitpid()
- *     poll loop of background/003, from a release to the exit seen, and
+ *     poll loop of the article "Monitoring for process completion in
+ *     2021" (Ariadne Conill), from a release to the exit seen, and
  *     an ftrace function_graph of do_exit() to show where an exit's time
  *     goes.
  *
@@ -50,7 +51,7 @@
 
 #define ENTRY_ROUNDS	200
 #define EXIT_ROUNDS	200
-#define POLL_PERIOD_US	50000		/* the poll loop's: background/003 */
+#define POLL_PERIOD_US	50000		/* the poll loop's, as in that article */
 #define STATE_DEADLINE	(30 * NSEC_PER_SEC)
 #define TAG		0xbe
 
@@ -692,7 +693,7 @@ static void *exit_watcher(void *arg)
 		if (!w->err && !res.pidfd)
 			w->err = -ENOSYS;
 	} else {
-		/* background/003's portable loop, as it stands there. */
+		/* The article's portable loop, as it stands there. */
 		for (;;) {
 			usleep(50);
 			if (waitpid(w->pid, &status, WNOHANG) == w->pid)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The behaviour contract of DESIGN.md, for the four modes a sleeper can
+ * The behaviour contract (README.md, "The states"), for the four modes a sleeper can
  * leave: uninterruptible, killable, interruptible and idle (permanent,
  * which pins the module for good, has a VM of its own: 11-permanent).
  *
