@@ -29,11 +29,13 @@ mkdir -p "$out"
 . "cache/kernels/$series/env"
 
 # The accelerator the VM runs really get, and why (scripts/vm-accel.sh).
-if [ "$(scripts/vm-accel.sh "$series" 2> /dev/null)" = kvm ]; then
+why=$(mktemp)
+if [ "$(scripts/vm-accel.sh -v "$series" 2> "$why")" = kvm ]; then
 	accel="KVM"
 else
-	accel=$(scripts/vm-accel.sh -v "$series" 2>&1 > /dev/null | sed 's/^vm-accel: //')
+	accel=$(sed 's/^vm-accel: //' "$why")
 fi
+rm -f "$why"
 
 # A VM of 10,000 processes: about 100 kB of kernel memory each, and room.
 mem_mb=$((1024 + scale * 200 / 1024))

@@ -26,19 +26,20 @@ case $target in
 	;;
 *)
 	env=$top/cache/kernels/$target/env
+	# The series' build tree, the kbuild arguments it needs (e.g. CC=
+	# where its headers name a compiler the host lacks) and its build
+	# root, read in a subshell so that nothing else of the env leaks.
+	read_env() {
+		# shellcheck disable=SC1090
+		eval "$(. "$env" && printf 'kdir=%q make_args=%q build_root=%q\n' \
+			"$KDIR" "${MAKE_ARGS:-}" "${BUILD_ROOT:-}")"
+	}
 	[ -f "$env" ] || KERNELS=$target "$top/scripts/get-kernels.sh"
-	# shellcheck disable=SC1090
-	kdir=$(. "$env" && echo "$KDIR")
-	# Kbuild arguments the series needs, e.g. CC= where its headers name
-	# a compiler the host lacks.
-	make_args=$(. "$env" && echo "${MAKE_ARGS:-}")
-	# shellcheck disable=SC1090
-	build_root=$(. "$env" && echo "${BUILD_ROOT:-}")
+	read_env
 	# The root lives outside the clone: made again if it has gone.
 	if [ -n "$build_root" ] && [ ! -d "$build_root" ]; then
 		KERNELS=$target "$top/scripts/get-kernels.sh"
-		# shellcheck disable=SC1090
-		build_root=$(. "$env" && echo "$BUILD_ROOT")
+		read_env
 	fi
 	;;
 esac

@@ -64,13 +64,16 @@ apt_version() {
 		sed -n 's/^Version: //p'
 }
 
-# apt_pinned PKG...: each as PKG=VERSION, the exact thing to download.
+# apt_pinned PKG...: each as PKG=VERSION, the exact thing to download, in
+# one apt-cache call.
 apt_pinned() {
-	local p out=
-	for p in "$@"; do
-		out+="$p=$(apt_version "$p") "
-	done
-	echo "${out% }"
+	local out
+	out=$(apt-cache "${apt_opts[@]}" show --no-all-versions "$@" | awk '
+		/^Package: / { p = $2 }
+		/^Version: / { printf "%s%s=%s", sep, p, $2; sep = " " }
+		END { print "" }') || true
+	[ "$(echo "$out" | wc -w)" -eq $# ] || die "no package metadata for all of $*"
+	echo "$out"
 }
 
 # unpack_debs DIR PKG=VER...: download into DIR/debs, unpack into DIR/root.

@@ -25,17 +25,6 @@ kver=$(apt_depends linux-image-amd64 'linux-image-[0-9].*')
 kver=${kver#linux-image-}
 kernel_packages=("linux-base-$kver" "linux-binary-$kver" "linux-modules-$kver")
 
-# latest_pinned PKG...: as apt_pinned, in one apt-cache call.
-latest_pinned() {
-	local out
-	out=$(apt-cache "${apt_opts[@]}" show --no-all-versions "$@" | awk '
-		/^Package: / { p = $2 }
-		/^Version: / { printf "%s%s=%s", sep, p, $2; sep = " " }
-		END { print "" }') || true
-	[ "$(echo "$out" | wc -w)" -eq $# ] || die "no package metadata for all of $*"
-	echo "$out"
-}
-
 # latest_build_root [-n]: the build root's path, made unless -n.
 latest_build_root() {
 	local headers cc toolchain sparse
@@ -43,12 +32,12 @@ latest_build_root() {
 	cc=$(apt_depends "$headers" 'gcc-[0-9]+-for-host')
 	# The toolchain the headers were made with: trixie's own.
 	# shellcheck disable=SC2030,SC2031
-	toolchain=$(apt_opts=(-c "$conf"); latest_pinned make binutils "$cc")
+	toolchain=$(apt_opts=(-c "$conf"); apt_pinned make binutils "$cc")
 	# shellcheck disable=SC2030,SC2031
-	sparse=$(apt_opts=(-c "$sid_conf"); latest_pinned sparse)
+	sparse=$(apt_opts=(-c "$sid_conf"); apt_pinned sparse)
 	# shellcheck disable=SC2046,SC2086
 	"$top/scripts/build-root.sh" "$@" --opt "$sid_conf" "$sparse" \
-		trixie "$conf" $toolchain $(latest_pinned "$headers" \
+		trixie "$conf" $toolchain $(apt_pinned "$headers" \
 		"$(apt_depends "$headers" 'linux-headers-.*-common')" \
 		"$(apt_depends "$headers" 'linux-kbuild-.*')")
 }
@@ -60,7 +49,7 @@ latest_build_root() {
 # reaches caches made before it.
 series_want() {
 	local kernel root
-	kernel=$(latest_pinned "${kernel_packages[@]}")
+	kernel=$(apt_pinned "${kernel_packages[@]}")
 	root=$(latest_build_root)
 	echo "$kernel build root $root, by latest.sh" \
 		"$(sha256sum < "$top/scripts/kernels/latest.sh" | cut -c1-12)"
@@ -69,7 +58,7 @@ series_want() {
 series_make() {
 	local dir=$1 root
 	# shellcheck disable=SC2046
-	unpack_debs "$dir" $(latest_pinned "${kernel_packages[@]}") >&2
+	unpack_debs "$dir" $(apt_pinned "${kernel_packages[@]}") >&2
 	# The packages' own scripts would have run depmod; the initramfs
 	# builder looks the modules up with modinfo, which needs modules.dep.
 	depmod -b "$dir/root/usr" "$kver"
