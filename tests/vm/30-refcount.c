@@ -232,8 +232,8 @@ static void case_kthreads(void)
 	tap_result(gone == nr,
 		   "released, every kernel thread is stopped and gone from /proc (%d of %d)",
 		   gone, nr);
-	tap_result(mod_refcnt() == 0, "they leave no reference behind: used by %d",
-		   mod_refcnt());
+	ret = wait_refcnt(0, WAIT_MS);
+	tap_result(ret == 0, "they leave no reference behind: used by %d", ret);
 	ret = mod_unload();
 	tap_result(unloaded(ret), "then rmmod succeeds (%s)", strerror(-ret));
 	tap_result(kmsg_clean(&k), "kernel threads: nothing in the kernel log");

@@ -660,6 +660,7 @@ end:
 
 int main(void)
 {
+	struct dstate_info info;
 	struct kmsg k;
 
 	tap_header();
@@ -672,7 +673,10 @@ int main(void)
 	case_task_state();
 	case_frozen();
 
-	ds_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL);
+	/* The reaper drops a released thread's module reference later. */
+	tap_result(ds_wait_empty(devfd, &info),
+		   "every sleeper and kernel thread is gone before rmmod (%u, %u)",
+		   info.sleepers, info.kthreads);
 	ds_teardown(&k, devfd);
 	case_unload_unrun();
 	return tap_finish();

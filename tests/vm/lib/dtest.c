@@ -111,6 +111,24 @@ int mod_refcnt(void)
 	return refcnt;
 }
 
+/*
+ * Until the module's use count is @want, or @ms pass; returns the last
+ * count read.  A released kernel thread drops its reference from the
+ * module's reaper, a work item, after the thread has left /proc.
+ */
+int wait_refcnt(int want, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	int refcnt;
+
+	for (;;) {
+		refcnt = mod_refcnt();
+		if (refcnt == want || now_ns() > end)
+			return refcnt;
+		sleep_ms(10);
+	}
+}
+
 bool mod_live(void)
 {
 	char line[512];

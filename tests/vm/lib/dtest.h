@@ -41,6 +41,7 @@ void sleep_ms(unsigned int ms);
 int mod_load(const char *params);
 int mod_unload(void);
 int mod_refcnt(void);		/* -1 when dstate is not in /proc/modules */
+int wait_refcnt(int want, unsigned int ms);
 bool mod_live(void);
 int run_rmmod(void);		/* exit status of the real rmmod(8) */
 int dev_open(void);
