@@ -24,17 +24,24 @@
 
 struct task_struct;
 
+/* The most max_sleepers and user_max_sleepers may be set to. */
+#define DSTATE_SLEEPERS_LIMIT	65536
+
 /* Module parameters (main.c). */
 extern bool dstate_norefcount;
 extern unsigned int dstate_max_sleepers;
+extern unsigned int dstate_user_max_sleepers;
+extern u64 dstate_user_timeout_max_ms;
+
+struct dstate_user;
 
 /*
  * One sleep in progress.  A process sleeper keeps it on its own kernel
- * stack for the whole ioctl, so sleeping allocates nothing; a kernel
- * thread's lives in its struct dstate_kthread.  It is in the sleeper list
- * from dstate_sleep_register() until dstate_sleep_unregister(), and while
- * it is there @task is alive: a process sleeper unregisters before its
- * ioctl returns, and a kernel thread's task is held by a reference.
+ * stack for the whole ioctl; a kernel thread's lives in its struct
+ * dstate_kthread.  It is in the sleeper list and the table by task from
+ * dstate_sleep_register() until dstate_sleep_unregister(), and while it
+ * is there @task is alive: a process sleeper unregisters before its ioctl
+ * returns, and a kernel thread's task is held by a reference.
  *
  * @released is written under dstate_lock, and read by the sleeper without
  * it, after set_current_state(), which orders it against the wakeup; the
@@ -43,7 +50,9 @@ extern unsigned int dstate_max_sleepers;
  */
 struct dstate_sleep {
 	struct list_head node;		/* in the sleeper list, under dstate_lock */
+	struct hlist_node by_task;	/* in the table by task, likewise */
 	struct task_struct *task;	/* the task that sleeps */
+	struct dstate_user *user;	/* @uid's count; NULL for a kthread */
 	const struct dstate_mode_info *mode;
 	u64 tag;			/* chosen by the caller */
 	u64 timeout_ns;			/* 0: none */
@@ -57,7 +66,7 @@ struct dstate_sleep {
 /* sleep.c: the sleeper registry and the sleep itself. */
 int dstate_sleep_init(struct dstate_sleep *s, u32 mode, u32 flags,
 		      u64 timeout_ns, u64 tag);
-int dstate_sleep_register(struct dstate_sleep *s);
+int dstate_sleep_register(struct dstate_sleep *s, bool limited);
 bool dstate_sleep_unregister(struct dstate_sleep *s);
 int dstate_sleep_wait(struct dstate_sleep *s);
 int dstate_sleep_end(struct dstate_sleep *s, int ret);
@@ -79,9 +88,9 @@ struct task_struct *dstate_get_task(u32 tid);
 int dstate_ioctl_task_state(void __user *argp);
 
 /*
- * Whether the caller may act on every sleeper, not only those of its own
- * real uid.  Where a refusal only narrows what the caller sees or wakes,
- * it is no denial worth an audit record.
+ * Whether the caller may act on every sleeper, not only those it sees (see
+ * "Who may do what" in dstate_uapi.h).  Where a refusal only narrows what
+ * the caller sees or wakes, it is no denial worth an audit record.
  */
 static inline bool dstate_capable_noaudit(void)
 {

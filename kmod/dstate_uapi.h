@@ -12,7 +12,30 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DSTATE_ABI_VERSION	1
+/*
+ * Who may do what.  /dev/dstate is root's alone by default; a group given
+ * the device (user/60-dstate.rules) gets what a caller without
+ * CAP_SYS_ADMIN (in the initial user namespace) gets:
+ *
+ *  - Scope: it sees, counts and wakes only sleepers that are not kernel
+ *    threads, that have its real uid, and that have a pid in its pid
+ *    namespace.  Every other sleeper is as if it did not exist: LIST and
+ *    INFO leave it out, RELEASE by tag or of all skips it, and RELEASE or
+ *    TASK_STATE naming it fails with ESRCH, as for a task that does not
+ *    exist.  So no pid that hidepid hides can be probed, and no such probe
+ *    writes an audit record: only a real denial (EPERM) does.
+ *  - Limits: an uninterruptible or idle sleep needs a timeout of at most
+ *    the user_timeout_max_ms parameter (EPERM otherwise), since no signal
+ *    ends it and the freezer cannot freeze it, and an uninterruptible one
+ *    past hung_task_timeout_secs is reported, or panics the machine under
+ *    kernel.hung_task_panic=1.  Its default is half the kernel's default
+ *    hung-task timeout; whoever lowers hung_task_timeout_secs lowers it
+ *    too.  At most user_max_sleepers tasks of one uid sleep at once
+ *    (EAGAIN); kernel threads count for no uid.
+ *  - permanent sleeps and kernel threads need CAP_SYS_ADMIN (EPERM).
+ */
+
+#define DSTATE_ABI_VERSION	2
 
 /*
  * The sleep modes, lkdtm style: one token is the enum constant
@@ -51,11 +74,12 @@ enum dstate_mode {
 struct dstate_info {
 	__u32 abi_version;	/* out: DSTATE_ABI_VERSION */
 	__u32 flags;		/* out: DSTATE_INFO_* */
-	__u32 sleepers;		/* out: tasks sleeping now, kthreads included */
+	/* out: tasks sleeping now that the caller sees (kthreads included) */
+	__u32 sleepers;
 	__u32 max_sleepers;	/* out: the max_sleepers parameter */
-	__u32 kthreads;		/* out: kernel threads alive */
+	__u32 kthreads;		/* out: kernel threads alive; 0 unprivileged */
 	__u32 pad;
-	__u64 sleeps_total;	/* out: sleeps begun since load */
+	__u64 sleeps_total;	/* out: sleeps begun since load; 0 unprivileged */
 	char version[16];	/* out: module version, NUL-terminated */
 };
 
@@ -64,7 +88,10 @@ struct dstate_info {
  * fails with ETIMEDOUT when @timeout_ns (0: none) expires, and in
  * interruptible mode ends with -ERESTARTSYS on a signal, which the caller
  * sees as EINTR or as a restart under SA_RESTART.  Fails with EAGAIN when
- * max_sleepers tasks already sleep.  permanent needs CAP_SYS_ADMIN.
+ * max_sleepers tasks already sleep, or (without CAP_SYS_ADMIN) when
+ * user_max_sleepers of the caller's uid do.  permanent, and without a
+ * timeout of at most user_timeout_max_ms uninterruptible and idle, need
+ * CAP_SYS_ADMIN (EPERM); see "Who may do what" above.
  *
  * A release wins every tie: once a release has counted a sleeper, its
  * sleep returns 0, even if a signal or the timeout ended it at the same
@@ -97,14 +124,14 @@ struct dstate_sleep_args {
 
 /*
  * DSTATE_IOC_RELEASE: wake sleepers; permanent ones are never woken.
- * Without CAP_SYS_ADMIN only the caller's own (same real uid) sleepers are
- * woken; naming another user's task by pid fails with EPERM, and a pid
- * that does not sleep here fails with ESRCH.
+ * Without CAP_SYS_ADMIN only the sleepers the caller sees are woken (see
+ * "Who may do what"); a pid that does not sleep here, or one the caller
+ * does not see, fails with ESRCH.  The field @how does not use must be 0.
  */
 struct dstate_release_args {
 	__u32 how;		/* in: DSTATE_RELEASE_* */
-	__u32 pid;		/* in: thread id, for DSTATE_RELEASE_PID */
-	__u64 tag;		/* in: for DSTATE_RELEASE_TAG */
+	__u32 pid;		/* in: thread id, for DSTATE_RELEASE_PID; else 0 */
+	__u64 tag;		/* in: for DSTATE_RELEASE_TAG; else 0 */
 	__u32 released;		/* out: how many were woken */
 	__u32 pad;
 };
@@ -132,18 +159,23 @@ struct dstate_sleeper {
  * DSTATE_IOC_LIST: copy up to @count sleepers into the array at @sleepers,
  * oldest first.  @count is set to the number copied and @total to the
  * number that exist, so a caller can size its buffer and ask again.
- * Without CAP_SYS_ADMIN only the caller's own sleepers are listed.
+ * Without CAP_SYS_ADMIN only the sleepers the caller sees are listed and
+ * counted (see "Who may do what").
  */
 struct dstate_list_args {
 	__u64 sleepers;		/* in: user pointer to struct dstate_sleeper[] */
 	__u32 count;		/* in: capacity of the array; out: entries filled */
 	__u32 total;		/* out: sleepers that exist */
+	__u32 flags;		/* in: must be 0 */
+	__u32 pad;
 };
 
 /*
  * DSTATE_IOC_KTHREAD: start a kernel thread "dstate/N" that sleeps in
  * @mode (permanent is refused: the module must be able to stop its own
- * threads when it is removed).  Needs CAP_SYS_ADMIN.
+ * threads when it is removed).  Needs CAP_SYS_ADMIN.  The caller's struct
+ * is written only when the thread has started: on any error it is as
+ * it was.
  */
 struct dstate_kthread_args {
 	__u32 mode;		/* in: enum dstate_mode, not PERMANENT */
@@ -175,8 +207,8 @@ enum dstate_task_kind {
 /*
  * DSTATE_IOC_TASK_STATE: read the scheduler state of thread @pid (in the
  * caller's pid namespace).  Any task with CAP_SYS_ADMIN; otherwise only
- * tasks of the caller's real uid (EPERM).  ESRCH when there is no such
- * task.  The raw bits are the kernel's TASK_* values, which are the same
+ * tasks of the caller's real uid that are not kernel threads.  ESRCH when
+ * there is no such task, or none the caller may read.  The raw bits are the kernel's TASK_* values, which are the same
  * on every kernel this module supports.
  */
 struct dstate_task_state {

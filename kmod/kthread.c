@@ -5,9 +5,10 @@
  * A thread's life:
  *  1. DSTATE_IOC_KTHREAD creates it, takes a reference to its task (so
  *     kthread_stop() is safe whenever it comes), registers its sleep, so the
- *     max_sleepers limit and the listing count it from the start, and wakes
- *     it.  In normal mode it also takes a module reference, so that rmmod
- *     refuses while the thread exists, as it does while a file is open.
+ *     max_sleepers limit and the listing count it from the start, tells the
+ *     caller its pid, and wakes it.  In normal mode it also takes a module
+ *     reference, so that rmmod refuses while the thread exists, as it does
+ *     while a file is open.
  *  2. The thread sleeps in dstate_sleep_wait(), like any sleeper, until it
  *     is released, times out or is stopped.
  *  3. It unregisters its sleep, marks itself done, queues the reaper and
@@ -178,18 +179,21 @@ int dstate_ioctl_kthread(void __user *argp)
 	kt->sleep.uid = GLOBAL_ROOT_UID;	/* kthreads run as init does */
 	kt->sleep.kthread = true;
 
-	/* Report the pid while the thread can still be undone. */
+	mutex_lock(&dstate_kthread_lock);
+	ret = dstate_sleep_register(&kt->sleep, false);
+	if (ret)
+		goto unlock;
+	/*
+	 * The caller's struct is written last, once nothing else can fail,
+	 * and while the thread can still be undone.  A release may wake the
+	 * thread from here on; if it ends its sleep, the reaper, which needs
+	 * the mutex, cannot run until @kt is listed or undone.
+	 */
 	args.pid = task_pid_vnr(task);
 	if (copy_to_user(argp, &args, sizeof(args))) {
 		ret = -EFAULT;
-		goto stop_thread;
-	}
-
-	mutex_lock(&dstate_kthread_lock);
-	ret = dstate_sleep_register(&kt->sleep);
-	if (ret) {
-		mutex_unlock(&dstate_kthread_lock);
-		goto stop_thread;
+		dstate_sleep_unregister(&kt->sleep);
+		goto unlock;
 	}
 	list_add_tail(&kt->node, &dstate_kthreads);
 	atomic_inc(&dstate_nr_kthreads);
@@ -202,8 +206,13 @@ int dstate_ioctl_kthread(void __user *argp)
 	mutex_unlock(&dstate_kthread_lock);
 	return 0;
 
-stop_thread:
-	/* Never woken: kthread() sees the stop and never calls our function. */
+unlock:
+	mutex_unlock(&dstate_kthread_lock);
+	/*
+	 * Not woken by us, though a release may have: either kthread() sees
+	 * the stop and never calls our function, or the function has ended
+	 * its sleep (unregistered, as above) and waits to be stopped.
+	 */
 	dstate_kthread_stop_put(task);
 put_module:
 	if (kt->pinned)

@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/kstrtox.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -24,10 +25,79 @@ module_param_named(norefcount, dstate_norefcount, bool, 0444);
 MODULE_PARM_DESC(norefcount,
 		 "UNSAFE, for a throwaway VM: take no module references, so rmmod succeeds while /dev/dstate is in use and the next use oopses (taints the kernel; load time only)");
 
+/*
+ * The limits may be changed at any time by root.  Each is bounded, so that
+ * no setting lets the sleeper list, which the lock is held to walk, grow
+ * without end.
+ */
+static int dstate_param_set_count(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n > DSTATE_SLEEPERS_LIMIT)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, n);
+	return 0;
+}
+
+static const struct kernel_param_ops dstate_count_ops = {
+	.set	= dstate_param_set_count,
+	.get	= param_get_uint,
+};
+
+static int dstate_param_set_ms(const char *val, const struct kernel_param *kp)
+{
+	u64 ms;
+	int ret;
+
+	ret = kstrtou64(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > DSTATE_TIMEOUT_MAX_NS / NSEC_PER_MSEC)
+		return -EINVAL;
+	WRITE_ONCE(*(u64 *)kp->arg, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops dstate_ms_ops = {
+	.set	= dstate_param_set_ms,
+	.get	= param_get_ullong,
+};
+
 unsigned int dstate_max_sleepers = 4096;
-module_param_named(max_sleepers, dstate_max_sleepers, uint, 0644);
+module_param_cb(max_sleepers, &dstate_count_ops, &dstate_max_sleepers, 0644);
+__MODULE_PARM_TYPE(max_sleepers, "uint");
 MODULE_PARM_DESC(max_sleepers,
-		 "most tasks that may sleep at once, kernel threads included (default 4096)");
+		 "most tasks that may sleep at once, kernel threads included (default 4096, at most 65536)");
+
+unsigned int dstate_user_max_sleepers = 64;
+module_param_cb(user_max_sleepers, &dstate_count_ops,
+		&dstate_user_max_sleepers, 0644);
+__MODULE_PARM_TYPE(user_max_sleepers, "uint");
+MODULE_PARM_DESC(user_max_sleepers,
+		 "without CAP_SYS_ADMIN: most tasks of one uid that may sleep at once (default 64)");
+
+/*
+ * Half the kernel's default hung-task timeout (Debian's is 120 s), so that
+ * a sleep bounded by it is never reported, let alone panics the machine.
+ */
+#if defined(CONFIG_DEFAULT_HUNG_TASK_TIMEOUT) && CONFIG_DEFAULT_HUNG_TASK_TIMEOUT > 0
+#define DSTATE_USER_TIMEOUT_MAX_MS	(CONFIG_DEFAULT_HUNG_TASK_TIMEOUT * 500ULL)
+#else
+#define DSTATE_USER_TIMEOUT_MAX_MS	60000ULL
+#endif
+
+u64 dstate_user_timeout_max_ms = DSTATE_USER_TIMEOUT_MAX_MS;
+module_param_cb(user_timeout_max_ms, &dstate_ms_ops,
+		&dstate_user_timeout_max_ms, 0644);
+__MODULE_PARM_TYPE(user_timeout_max_ms, "ullong");
+MODULE_PARM_DESC(user_timeout_max_ms,
+		 "without CAP_SYS_ADMIN: the longest timeout of an uninterruptible or idle sleep, which must have one; keep it below hung_task_timeout_secs (default: half the kernel's default hung-task timeout)");
 
 /* Open files of /dev/dstate, so that unload can say how many it strands. */
 static atomic_t dstate_nr_open = ATOMIC_INIT(0);
@@ -53,7 +123,9 @@ static int dstate_ioctl_info(void __user *argp)
 	info.flags = dstate_norefcount ? DSTATE_INFO_NOREFCOUNT : 0;
 	dstate_sleep_stats(&info.sleepers, &info.sleeps_total);
 	info.max_sleepers = READ_ONCE(dstate_max_sleepers);
-	info.kthreads = dstate_kthreads_alive();
+	/* Only what the caller could list itself (dstate_uapi.h). */
+	if (dstate_capable_noaudit())
+		info.kthreads = dstate_kthreads_alive();
 	strscpy(info.version, DSTATE_VERSION, sizeof(info.version));
 
 	if (copy_to_user(argp, &info, sizeof(info)))
@@ -145,9 +217,11 @@ static int __init dstate_init(void)
 		pr_err("could not register /dev/dstate: %d\n", ret);
 		return ret;
 	}
-	pr_info("loaded: version %s, ABI %d, max_sleepers=%u%s\n",
+	pr_info("loaded: version %s, ABI %d, max_sleepers=%u, user_max_sleepers=%u, user_timeout_max_ms=%llu%s\n",
 		DSTATE_VERSION, DSTATE_ABI_VERSION,
 		READ_ONCE(dstate_max_sleepers),
+		READ_ONCE(dstate_user_max_sleepers),
+		READ_ONCE(dstate_user_timeout_max_ms),
 		dstate_norefcount ? ", norefcount=1 (unsafe)" : "");
 	return 0;
 }

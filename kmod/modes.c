@@ -13,10 +13,15 @@
 #include <linux/nospec.h>
 #include <linux/sched.h>
 
-/* D; nothing but a release or its timeout ends it. */
+/*
+ * D; nothing but a release or its timeout ends it.  No signal ends it, the
+ * freezer cannot freeze it and the hung-task detector reports it, so a
+ * caller without CAP_SYS_ADMIN must give a timeout short of that report.
+ */
 #define DSTATE_RULES_UNINTERRUPTIBLE					\
 	.state = TASK_UNINTERRUPTIBLE,					\
-	.releasable = true, .timeouts = true, .kthread_ok = true
+	.releasable = true, .timeouts = true, .kthread_ok = true,	\
+	.user_needs_timeout = true
 
 /*
  * D; a fatal signal ends it.  The task is about to die, so what the sleep
@@ -41,11 +46,13 @@
 
 /*
  * I; like uninterruptible, but TASK_NOLOAD keeps it out of the load average
- * and away from the hung-task detector.
+ * and away from the hung-task detector.  The freezer still cannot freeze
+ * it, so it is bounded for callers without CAP_SYS_ADMIN all the same.
  */
 #define DSTATE_RULES_IDLE						\
 	.state = TASK_IDLE,						\
-	.releasable = true, .timeouts = true, .kthread_ok = true
+	.releasable = true, .timeouts = true, .kthread_ok = true,	\
+	.user_needs_timeout = true
 
 /*
  * D forever: what an oops inside a driver used to leave behind.  Not even

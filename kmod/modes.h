@@ -26,6 +26,7 @@ struct dstate_mode_info {
 	bool releasable;	/* DSTATE_IOC_RELEASE ends it */
 	bool timeouts;		/* its timeout ends it */
 	bool privileged;	/* needs CAP_SYS_ADMIN */
+	bool user_needs_timeout; /* unprivileged: needs a bounded timeout */
 	bool kthread_ok;	/* a dstate/N kernel thread may sleep in it */
 };
 

@@ -3,16 +3,24 @@
  * dstate: the sleeper registry, the sleep itself, release and listing.
  *
  * Every sleeper, process or kernel thread, is one struct dstate_sleep in
- * one list, oldest first, under one spinlock.  A process sleeper's record
- * lives on its own kernel stack, so a sleep allocates nothing and a sleeper
- * that dies leaves nothing behind.  Release marks a record under the lock
- * and wakes its task; the sleeper itself unlinks the record before it
- * returns, so a listed record always belongs to a live task.
+ * one list, oldest first, and in a table by task, under one spinlock.  A
+ * process sleeper's record lives on its own kernel stack, so a sleeper
+ * that dies leaves nothing behind; the only allocation is a uid's count of
+ * sleepers, made by its first and freed by its last.  Release marks a
+ * record under the lock and wakes its task; the sleeper itself unlinks the
+ * record before it returns, so a listed record always belongs to a live
+ * task.
+ *
+ * What a caller without CAP_SYS_ADMIN may see and wake is its scope
+ * ("Who may do what" in dstate_uapi.h).  Under the lock the ioctls take
+ * only what must be consistent, and do the rest after it.
  */
 #include "dstate.h"
+#include "holdtime.h"
 
 #include <linux/cred.h>
 #include <linux/errno.h>
+#include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
@@ -20,6 +28,7 @@
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -29,14 +38,68 @@
 #include <linux/uaccess.h>
 
 /*
- * Protects dstate_sleepers, the two counters and every record's @released.
- * Never taken from interrupt context.  Nests outside the scheduler's locks
- * (wake_up_process()).
+ * Protects dstate_sleepers, the two tables, the two counters and every
+ * record's @released.  Never taken from interrupt context.  Nests outside
+ * the scheduler's locks (wake_up_process()).
  */
 static DEFINE_SPINLOCK(dstate_lock);
 static LIST_HEAD(dstate_sleepers);	/* oldest first */
+static DEFINE_HASHTABLE(dstate_by_task, 10);	/* records by @task */
+static DEFINE_HASHTABLE(dstate_users, 6);	/* struct dstate_user by uid */
 static u32 dstate_nr_sleepers;		/* records in the list */
 static u64 dstate_sleeps_total;		/* sleeps begun since load */
+
+static void dstate_lock_take(void)
+	__acquires(&dstate_lock)
+{
+	spin_lock(&dstate_lock);
+	dstate_hold_begin();
+}
+
+/* A macro, so that a measuring build knows who held the lock. */
+#define dstate_lock_drop()				\
+	do {						\
+		dstate_hold_end(__func__);		\
+		spin_unlock(&dstate_lock);		\
+	} while (0)
+
+/*
+ * How many sleepers one uid has, for user_max_sleepers.  Kernel threads
+ * count for no uid.
+ */
+struct dstate_user {
+	struct hlist_node node;		/* in dstate_users */
+	kuid_t uid;
+	u32 sleepers;
+};
+
+/* What the calling task may see of the sleepers. */
+struct dstate_scope {
+	bool all;			/* CAP_SYS_ADMIN: every sleeper */
+	kuid_t uid;			/* else: of this real uid, */
+	struct pid_namespace *pid_ns;	/* with a pid here, no kthread */
+};
+
+static void dstate_scope_init(struct dstate_scope *sc)
+{
+	sc->all = dstate_capable_noaudit();
+	sc->uid = current_uid();
+	sc->pid_ns = task_active_pid_ns(current);
+}
+
+/*
+ * Whether @s is within the caller's scope @sc.  Cheap enough to ask of
+ * every record under the lock: @s->task is alive while @s is listed, and
+ * its struct pid with it.
+ */
+static bool dstate_sleep_in_scope(const struct dstate_sleep *s,
+				  const struct dstate_scope *sc)
+{
+	if (sc->all)
+		return true;
+	return !s->kthread && uid_eq(s->uid, sc->uid) &&
+	       pid_nr_ns(task_pid(s->task), sc->pid_ns);
+}
 
 /*
  * Check a request and fill in @s from it.  The caller sets @s->task, @s->uid
@@ -52,6 +115,7 @@ int dstate_sleep_init(struct dstate_sleep *s, u32 mode, u32 flags,
 
 	memset(s, 0, sizeof(*s));
 	INIT_LIST_HEAD(&s->node);
+	INIT_HLIST_NODE(&s->by_task);
 	s->mode = mi;
 	s->tag = tag;
 	/* A mode that ignores timeouts shows none, rather than one it ignores. */
@@ -60,25 +124,80 @@ int dstate_sleep_init(struct dstate_sleep *s, u32 mode, u32 flags,
 	return 0;
 }
 
-/* Add @s to the sleeper list; -EAGAIN when max_sleepers already sleep. */
-int dstate_sleep_register(struct dstate_sleep *s)
+static struct dstate_user *dstate_user_find(kuid_t uid)
 {
-	int ret = 0;
+	struct dstate_user *u;
 
-	spin_lock(&dstate_lock);
-	if (dstate_nr_sleepers >= READ_ONCE(dstate_max_sleepers)) {
-		ret = -EAGAIN;
-		goto unlock;
+	lockdep_assert_held(&dstate_lock);
+	hash_for_each_possible(dstate_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/*
+ * Add @s, if the limits let it in: -EAGAIN when max_sleepers already
+ * sleep, or when @limited and user_max_sleepers of its uid do.  A uid
+ * with no count yet takes *@spare; -ENOMEM when that is NULL.
+ */
+static int dstate_sleep_add(struct dstate_sleep *s, bool limited,
+			    struct dstate_user **spare)
+{
+	struct dstate_user *u = NULL;
+
+	lockdep_assert_held(&dstate_lock);
+	if (dstate_nr_sleepers >= READ_ONCE(dstate_max_sleepers))
+		return -EAGAIN;
+	if (!s->kthread) {
+		u = dstate_user_find(s->uid);
+		if (limited && (u ? u->sleepers : 0) >=
+			       READ_ONCE(dstate_user_max_sleepers))
+			return -EAGAIN;
+		if (!u) {
+			if (!*spare)
+				return -ENOMEM;
+			u = *spare;
+			*spare = NULL;
+			u->uid = s->uid;
+			hash_add(dstate_users, &u->node, __kuid_val(u->uid));
+		}
+		u->sleepers++;
 	}
+	s->user = u;
 	/* Stamped under the lock, so the list is in order of start. */
 	s->start = ktime_get();
 	if (s->timeout_ns)
 		s->expires = ktime_add_ns(s->start, s->timeout_ns);
 	list_add_tail(&s->node, &dstate_sleepers);
+	hash_add(dstate_by_task, &s->by_task, (unsigned long)s->task);
 	WRITE_ONCE(dstate_nr_sleepers, dstate_nr_sleepers + 1);
 	dstate_sleeps_total++;
-unlock:
-	spin_unlock(&dstate_lock);
+	return 0;
+}
+
+/*
+ * Register @s: -EAGAIN when max_sleepers already sleep, or, if @limited
+ * (the caller lacks CAP_SYS_ADMIN), user_max_sleepers of its uid.
+ */
+int dstate_sleep_register(struct dstate_sleep *s, bool limited)
+{
+	struct dstate_user *spare = NULL;
+	int ret;
+
+	dstate_lock_take();
+	ret = dstate_sleep_add(s, limited, &spare);
+	dstate_lock_drop();
+	if (ret != -ENOMEM)
+		return ret;
+
+	/* The uid's first sleeper: allocate its count, and try again. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
+	dstate_lock_take();
+	ret = dstate_sleep_add(s, limited, &spare);
+	dstate_lock_drop();
+	kfree(spare);		/* another sleeper of the uid came first */
 	return ret;
 }
 
@@ -90,15 +209,23 @@ unlock:
  */
 bool dstate_sleep_unregister(struct dstate_sleep *s)
 {
+	struct dstate_user *unused = NULL;
 	bool released;
 
-	spin_lock(&dstate_lock);
+	dstate_lock_take();
 	if (!list_empty(&s->node)) {
 		list_del_init(&s->node);
+		hash_del(&s->by_task);
 		WRITE_ONCE(dstate_nr_sleepers, dstate_nr_sleepers - 1);
+		if (s->user && !--s->user->sleepers) {
+			hash_del(&s->user->node);
+			unused = s->user;
+		}
+		s->user = NULL;
 	}
 	released = s->released;
-	spin_unlock(&dstate_lock);
+	dstate_lock_drop();
+	kfree(unused);
 	return released;
 }
 
@@ -203,7 +330,7 @@ static struct dstate_sleep *dstate_sleep_find(struct task_struct *task)
 	struct dstate_sleep *s;
 
 	lockdep_assert_held(&dstate_lock);
-	list_for_each_entry(s, &dstate_sleepers, node)
+	hash_for_each_possible(dstate_by_task, s, by_task, (unsigned long)task)
 		if (s->task == task)
 			return s;
 	return NULL;
@@ -228,20 +355,33 @@ u32 dstate_sleep_mode_of(struct task_struct *task)
 	struct dstate_sleep *s;
 	u32 mode = 0;
 
-	spin_lock(&dstate_lock);
+	dstate_lock_take();
 	s = dstate_sleep_find(task);
 	if (s)
 		mode = s->mode->mode;
-	spin_unlock(&dstate_lock);
+	dstate_lock_drop();
 	return mode;
 }
 
+/* How many sleep now, and how many sleeps began, as the caller may see. */
 void dstate_sleep_stats(u32 *sleepers, u64 *sleeps_total)
 {
-	spin_lock(&dstate_lock);
-	*sleepers = dstate_nr_sleepers;
-	*sleeps_total = dstate_sleeps_total;
-	spin_unlock(&dstate_lock);
+	struct dstate_scope sc;
+	struct dstate_sleep *s;
+	u32 n = 0;
+
+	dstate_scope_init(&sc);
+	dstate_lock_take();
+	if (sc.all) {
+		n = dstate_nr_sleepers;
+		*sleeps_total = dstate_sleeps_total;
+	} else {
+		list_for_each_entry(s, &dstate_sleepers, node)
+			n += dstate_sleep_in_scope(s, &sc);
+		*sleeps_total = 0;
+	}
+	dstate_lock_drop();
+	*sleepers = n;
 }
 
 /*
@@ -257,6 +397,7 @@ void dstate_sleep_exit(void)
 	unsigned int shown = 0;
 	ktime_t now;
 
+	dstate_hold_report();
 	spin_lock(&dstate_lock);
 	if (!dstate_nr_sleepers)
 		goto unlock;
@@ -286,6 +427,18 @@ unlock:
 	spin_unlock(&dstate_lock);
 }
 
+/*
+ * Whether a caller without CAP_SYS_ADMIN may sleep as @s says: a mode no
+ * signal ends must have a timeout, short of the hung-task report.
+ */
+static bool dstate_sleep_user_ok(const struct dstate_sleep *s)
+{
+	if (!s->mode->user_needs_timeout)
+		return true;
+	return s->timeout_ns && s->timeout_ns <=
+		READ_ONCE(dstate_user_timeout_max_ms) * NSEC_PER_MSEC;
+}
+
 int dstate_ioctl_sleep(void __user *argp)
 {
 	struct dstate_sleep_args args;
@@ -298,12 +451,14 @@ int dstate_ioctl_sleep(void __user *argp)
 				args.tag);
 	if (ret)
 		return ret;
-	if (s.mode->privileged && !capable(CAP_SYS_ADMIN))
+	/* capable() last: it audits a denial, and only a real one. */
+	if ((s.mode->privileged || !dstate_sleep_user_ok(&s)) &&
+	    !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
 	s.task = current;
 	s.uid = current_uid();
-	ret = dstate_sleep_register(&s);
+	ret = dstate_sleep_register(&s, !dstate_capable_noaudit());
 	if (ret)
 		return ret;
 
@@ -317,29 +472,27 @@ int dstate_ioctl_sleep(void __user *argp)
 	return ret;
 }
 
-/* Release the sleeper @target, if the caller may. */
-static int dstate_release_task(struct task_struct *target, bool all_users,
-			       u32 *released)
+/* Release the sleeper @target; -ESRCH if none is in the caller's scope. */
+static int dstate_release_task(struct task_struct *target,
+			       const struct dstate_scope *sc, u32 *released)
 {
 	struct dstate_sleep *s;
 	int ret = 0;
 
-	spin_lock(&dstate_lock);
+	dstate_lock_take();
 	s = dstate_sleep_find(target);
-	if (!s) {
+	if (!s || !dstate_sleep_in_scope(s, sc)) {
 		ret = -ESRCH;
-	} else if (!all_users && !uid_eq(s->uid, current_uid())) {
-		ret = -EPERM;
 	} else if (dstate_sleep_mark_released(s)) {
 		wake_up_process(s->task);
 		*released = 1;
 	}
-	spin_unlock(&dstate_lock);
+	dstate_lock_drop();
 	return ret;
 }
 
 /*
- * Release every sleeper the caller may release, or those tagged @tag.
+ * Release every sleeper in the caller's scope, or those tagged @tag.
  *
  * The records are marked under the lock but their tasks woken after it,
  * each held by a reference: thousands of wakeups under a spinlock would
@@ -347,11 +500,10 @@ static int dstate_release_task(struct task_struct *target, bool all_users,
  * lock to unregister.  Waking a task after it has already left (it saw
  * its mark after a spurious wakeup) is harmless, as any spurious wakeup is.
  */
-static int dstate_release_many(bool by_tag, u64 tag, bool all_users,
-			       u32 *released)
+static int dstate_release_many(bool by_tag, u64 tag,
+			       const struct dstate_scope *sc, u32 *released)
 {
 	struct task_struct **tasks = NULL;
-	kuid_t uid = current_uid();
 	struct dstate_sleep *s;
 	u32 room, n = 0, i;
 
@@ -362,11 +514,11 @@ static int dstate_release_many(bool by_tag, u64 tag, bool all_users,
 			return -ENOMEM;
 	}
 
-	spin_lock(&dstate_lock);
+	dstate_lock_take();
 	list_for_each_entry(s, &dstate_sleepers, node) {
 		if (by_tag && s->tag != tag)
 			continue;
-		if (!all_users && !uid_eq(s->uid, uid))
+		if (!dstate_sleep_in_scope(s, sc))
 			continue;
 		if (!dstate_sleep_mark_released(s))
 			continue;
@@ -377,7 +529,7 @@ static int dstate_release_many(bool by_tag, u64 tag, bool all_users,
 		else
 			wake_up_process(s->task);
 	}
-	spin_unlock(&dstate_lock);
+	dstate_lock_drop();
 
 	for (i = 0; i < n; i++) {
 		wake_up_process(tasks[i]);
@@ -391,27 +543,30 @@ int dstate_ioctl_release(void __user *argp)
 {
 	struct dstate_release_args args;
 	struct task_struct *target;
+	struct dstate_scope sc;
 	u32 released = 0;
-	bool all_users;
 	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	if (args.pad)
+	/* What @how does not use must be 0, so that it can mean more later. */
+	if (args.pad ||
+	    (args.how != DSTATE_RELEASE_PID && args.pid) ||
+	    (args.how != DSTATE_RELEASE_TAG && args.tag))
 		return -EINVAL;
-	all_users = dstate_capable_noaudit();
+	dstate_scope_init(&sc);
 
 	switch (args.how) {
 	case DSTATE_RELEASE_ALL:
 	case DSTATE_RELEASE_TAG:
 		ret = dstate_release_many(args.how == DSTATE_RELEASE_TAG,
-					  args.tag, all_users, &released);
+					  args.tag, &sc, &released);
 		break;
 	case DSTATE_RELEASE_PID:
 		target = dstate_get_task(args.pid);
 		if (!target)
 			return -ESRCH;
-		ret = dstate_release_task(target, all_users, &released);
+		ret = dstate_release_task(target, &sc, &released);
 		put_task_struct(target);
 		break;
 	default:
@@ -426,77 +581,115 @@ int dstate_ioctl_release(void __user *argp)
 	return 0;
 }
 
+/*
+ * What LIST takes of a record under the lock: no more than must be
+ * consistent, and a reference to the task, so that the pids, the uid and
+ * the comm can be read after it.
+ */
+struct dstate_list_entry {
+	struct task_struct *task;	/* a reference of our own */
+	const struct dstate_mode_info *mode;
+	u64 tag;
+	ktime_t start;
+	ktime_t expires;
+	kuid_t uid;
+	bool kthread;
+};
+
 /* One entry of a listing, as seen from the caller's namespaces. */
-static void dstate_sleep_fill(struct dstate_sleeper *out,
-			      const struct dstate_sleep *s, ktime_t now,
-			      struct user_namespace *ns)
+static void dstate_list_fill(struct dstate_sleeper *out,
+			     const struct dstate_list_entry *e, ktime_t now,
+			     struct user_namespace *ns)
 {
 	memset(out, 0, sizeof(*out));
-	out->pid = task_tgid_vnr(s->task);
-	out->tid = task_pid_vnr(s->task);
-	out->mode = s->mode->mode;
-	out->flags = s->kthread ? DSTATE_SLEEPER_KTHREAD : 0;
-	out->tag = s->tag;
-	out->age_ns = ktime_to_ns(ktime_sub(now, s->start));
-	if (s->expires == KTIME_MAX)
+	out->pid = task_tgid_vnr(e->task);
+	out->tid = task_pid_vnr(e->task);
+	out->mode = e->mode->mode;
+	out->flags = e->kthread ? DSTATE_SLEEPER_KTHREAD : 0;
+	out->tag = e->tag;
+	out->age_ns = ktime_to_ns(ktime_sub(now, e->start));
+	if (e->expires == KTIME_MAX)
 		out->left_ns = DSTATE_NO_TIMEOUT;
-	else if (ktime_before(now, s->expires))
-		out->left_ns = ktime_to_ns(ktime_sub(s->expires, now));
-	out->uid = from_kuid_munged(ns, s->uid);
+	else if (ktime_before(now, e->expires))
+		out->left_ns = ktime_to_ns(ktime_sub(e->expires, now));
+	out->uid = from_kuid_munged(ns, e->uid);
 	/* As get_task_comm() does since 6.13; it may be removed. */
-	strscpy_pad(out->comm, s->task->comm, sizeof(out->comm));
+	strscpy_pad(out->comm, e->task->comm, sizeof(out->comm));
 }
 
 int dstate_ioctl_list(void __user *argp)
 {
 	struct user_namespace *ns = current_user_ns();
-	struct dstate_sleeper *buf = NULL;
+	struct dstate_list_entry *entries = NULL;
+	struct dstate_sleeper __user *ubuf;
 	struct dstate_list_args args;
-	kuid_t uid = current_uid();
+	u32 room, i, n = 0, copied = 0, total = 0;
+	struct dstate_sleeper out;
+	struct dstate_scope sc;
 	struct dstate_sleep *s;
-	u32 room, n = 0, total = 0;
-	bool all_users;
 	ktime_t now;
 	int ret = 0;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	all_users = dstate_capable_noaudit();
+	if (args.flags || args.pad)
+		return -EINVAL;
+	ubuf = u64_to_user_ptr(args.sleepers);
+	dstate_scope_init(&sc);
 
 	/*
-	 * Copy the records into a kernel buffer under the lock and out to
-	 * user space after it, since copy_to_user() may fault and sleep.
-	 * Sleepers that arrive between sizing the buffer and taking the
-	 * lock are counted in @total, not copied; the caller can ask again.
+	 * Sleepers that arrive between sizing the array and taking the lock
+	 * are counted in @total, not copied; the caller can ask again.
 	 */
 	room = min(args.count, READ_ONCE(dstate_nr_sleepers));
 	if (room) {
-		buf = kvmalloc_array(room, sizeof(*buf), GFP_KERNEL);
-		if (!buf)
+		entries = kvmalloc_array(room, sizeof(*entries), GFP_KERNEL);
+		if (!entries)
 			return -ENOMEM;
 	}
 
-	spin_lock(&dstate_lock);
-	now = ktime_get();
+	dstate_lock_take();
 	list_for_each_entry(s, &dstate_sleepers, node) {
-		if (!all_users && !uid_eq(s->uid, uid))
+		if (!dstate_sleep_in_scope(s, &sc))
 			continue;
-		if (n < room)
-			dstate_sleep_fill(&buf[n++], s, now, ns);
 		total++;
+		if (n == room)
+			continue;
+		entries[n++] = (struct dstate_list_entry) {
+			.task = get_task_struct(s->task),
+			.mode = s->mode,
+			.tag = s->tag,
+			.start = s->start,
+			.expires = s->expires,
+			.uid = s->uid,
+			.kthread = s->kthread,
+		};
 	}
-	spin_unlock(&dstate_lock);
+	dstate_lock_drop();
 
-	if (n && copy_to_user(u64_to_user_ptr(args.sleepers), buf,
-			      array_size(n, sizeof(*buf)))) {
-		ret = -EFAULT;
-		goto free_buf;
+	/*
+	 * copy_to_user() may fault and sleep, so it comes after the lock.  A
+	 * sleeper that has exited since is left out, as if it had gone just
+	 * before; one that only woke is listed, as ps lists what it saw.
+	 */
+	now = ktime_get();
+	for (i = 0; i < n; i++) {
+		if (!pid_alive(entries[i].task)) {
+			total--;
+		} else if (!ret) {
+			dstate_list_fill(&out, &entries[i], now, ns);
+			if (copy_to_user(&ubuf[copied++], &out, sizeof(out)))
+				ret = -EFAULT;
+		}
+		put_task_struct(entries[i].task);
 	}
-	args.count = n;
+	kvfree(entries);
+	if (ret)
+		return ret;
+
+	args.count = copied;
 	args.total = total;
 	if (copy_to_user(argp, &args, sizeof(args)))
-		ret = -EFAULT;
-free_buf:
-	kvfree(buf);
-	return ret;
+		return -EFAULT;
+	return 0;
 }

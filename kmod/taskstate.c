@@ -91,6 +91,19 @@ static u32 dstate_task_kind(unsigned int state, unsigned int exit_state,
 	return DSTATE_TASK_OTHER;
 }
 
+/*
+ * Without CAP_SYS_ADMIN, only tasks of the caller's real uid that are not
+ * kernel threads.  Another is answered as if it did not exist, so that no
+ * pid hidepid hides can be probed; it is no denial worth an audit record.
+ */
+static bool dstate_task_readable(struct task_struct *task)
+{
+	if (uid_eq(task_uid(task), current_uid()) &&
+	    !(task->flags & PF_KTHREAD))
+		return true;
+	return dstate_capable_noaudit();
+}
+
 int dstate_ioctl_task_state(void __user *argp)
 {
 	struct dstate_task_state ts;
@@ -105,10 +118,8 @@ int dstate_ioctl_task_state(void __user *argp)
 	task = dstate_get_task(ts.pid);
 	if (!task)
 		return -ESRCH;
-	/* capable() only when needed: it audits, and most callers own it. */
-	if (!uid_eq(task_uid(task), current_uid()) &&
-	    !capable(CAP_SYS_ADMIN)) {
-		ret = -EPERM;
+	if (!dstate_task_readable(task)) {
+		ret = -ESRCH;
 		goto put_task;
 	}
 

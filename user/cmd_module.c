@@ -307,6 +307,12 @@ int cmd_info(int argc, char **argv)
 			       buf[0] == 'Y' || buf[0] == '1' ? "true" : "false");
 		if (read_file(SYSFS_MODULE "/parameters/max_sleepers", buf, sizeof(buf)) > 0)
 			kv_add(&kv, "max_sleepers", SCOLS_JSON_NUMBER, "%ld", strtol(buf, NULL, 10));
+		if (read_file(SYSFS_MODULE "/parameters/user_max_sleepers", buf, sizeof(buf)) > 0)
+			kv_add(&kv, "user_max_sleepers", SCOLS_JSON_NUMBER, "%ld",
+			       strtol(buf, NULL, 10));
+		if (read_file(SYSFS_MODULE "/parameters/user_timeout_max_ms", buf, sizeof(buf)) > 0)
+			kv_add(&kv, "user_timeout_max_ms", SCOLS_JSON_NUMBER, "%llu",
+			       strtoull(buf, NULL, 10));
 		if (read_file(SYSFS_MODULE "/taint", buf, sizeof(buf)) >= 0) {
 			buf[strcspn(buf, "\n")] = '\0';
 			kv_add(&kv, "module_taint", SCOLS_JSON_STRING, "%s", buf);

@@ -74,7 +74,8 @@ int cmd_release(int argc, char **argv)
 	close(fd);
 	if (ret) {
 		if (how == DSTATE_RELEASE_PID && ret == -ESRCH) {
-			pr_err("could not release pid %d: it does not sleep in dstate", (int)pid);
+			pr_err("could not release pid %d: it does not sleep in dstate, or not as a sleeper you may release",
+			       (int)pid);
 			return EXIT_FAILURE;
 		}
 		if (how == DSTATE_RELEASE_PID)

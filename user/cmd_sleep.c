@@ -14,7 +14,9 @@
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/fsfreeze.h"
+#include "lib/kmodload.h"
 #include "lib/modes.h"
+#include "lib/procfs.h"
 
 static void sleep_usage(void)
 {
@@ -53,6 +55,23 @@ static void announce(const char *mode, pid_t other, const char *role)
 		fprintf(stderr, "dstate: pid %d sleeps (%s)\n", (int)getpid(), mode);
 }
 
+/*
+ * Without CAP_SYS_ADMIN the module bounds the sleeps no signal ends (see
+ * "Who may do what" in dstate_uapi.h): say by how much.
+ */
+static void explain_user_timeout(const char *mode)
+{
+	char buf[32];
+
+	if (read_file("/sys/module/" DSTATE_MODULE_NAME "/parameters/user_timeout_max_ms",
+		      buf, sizeof(buf)) <= 0)
+		snprintf(buf, sizeof(buf), "user_timeout_max_ms");
+	buf[strcspn(buf, "\n")] = '\0';
+	fprintf(stderr,
+		"dstate: without CAP_SYS_ADMIN, a %s sleep needs --timeout of at most %s ms (the module's user_timeout_max_ms)\n",
+		mode, buf);
+}
+
 static int sleep_module(const struct dstate_method *m, uint64_t timeout,
 			uint64_t tag, const char **how)
 {
@@ -78,6 +97,8 @@ static int sleep_module(const struct dstate_method *m, uint64_t timeout,
 		dev_complain("sleep", -ret);
 		if (ret == -EPERM && m->mode == DSTATE_MODE_PERMANENT)
 			fprintf(stderr, "dstate: permanent needs CAP_SYS_ADMIN\n");
+		else if (ret == -EPERM)
+			explain_user_timeout(m->name);
 		return -1;
 	}
 }

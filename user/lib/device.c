@@ -30,7 +30,7 @@ void dev_complain(const char *what, int err)
 	else if (err == EACCES || err == EPERM)
 		hint = " (are you root?)";
 	else if (err == EAGAIN)
-		hint = " (max_sleepers reached? see 'dstate info')";
+		hint = " (max_sleepers, or without CAP_SYS_ADMIN user_max_sleepers of your uid, reached? see 'dstate info')";
 	else if (err == ENOTTY)
 		hint = " (is it the dstate device, of the same ABI version?)";
 	fprintf(stderr, "dstate: could not %s: %s%s\n", what, strerror(err), hint);
