@@ -21,9 +21,15 @@
  * emulation absolute times are slow, so each figure that has a floor is
  * also given as a ratio to it.  Nothing here asserts a timing.
  *
+ * With --lock it only works the module's lock, for a measuring build
+ * (scripts/lock-hold.sh): SCALE sleepers, each ioctl that takes the lock
+ * while they all sleep, then release and reaping; the module reports the
+ * longest holds when it is removed.
+ *
  * The module must be loaded with max_sleepers at least SCALE.
  *
  * Usage: dstate-bench [ROUNDS [SCALE]]	(defaults 1000 and 10000)
+ *        dstate-bench --lock [SCALE]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -649,6 +655,49 @@ static void bench_scale(unsigned int n)
 	fflush(stdout);
 }
 
+/*
+ * While @n sleep: every ioctl that takes the module's lock, each with all
+ * of them listed (a release by pid, last, ends a hundred of them).
+ */
+static void lock_workload(unsigned int n)
+{
+	struct dstate_sleeper *list = NULL;
+	struct dstate_task_state ts;
+	struct dstate_info info;
+	size_t count = 0, i;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		free(list);
+		if (dev_list(devfd, &list, &count) || count != n)
+			die("lock: list", EIO);
+		if (dev_info(devfd, &info))
+			die("lock: info", EIO);
+	}
+	for (i = 0; i < count; i++)
+		if (dev_task_state(devfd, (pid_t)list[i].tid, &ts) ||
+		    !ts.is_dstate)
+			die("lock: task state", EIO);
+	for (i = 0; i < count && i < 100; i++)
+		if (dev_release(devfd, DSTATE_RELEASE_PID, (pid_t)list[i].tid, 0,
+				NULL))
+			die("lock: release by pid", EIO);
+	free(list);
+}
+
+static void bench_lock(unsigned int n)
+{
+	pid_t *pids = calloc(n, sizeof(*pids));
+	struct scale_run r;
+
+	if (!pids)
+		die("lock: setup", ENOMEM);
+	scale_run(pids, n, true, &r, lock_workload);
+	printf("lock workload: %u sleepers, 3 LIST and INFO, %u TASK_STATE, %u RELEASE by pid, RELEASE all\n",
+	       n, n, n < 100 ? n : 100);
+	free(pids);
+}
+
 /* --- 4. exit detection ---------------------------------------------------- */
 
 /*
@@ -937,11 +986,21 @@ static void bench_exit_trace(void)
 
 int main(int argc, char **argv)
 {
-	unsigned int rounds = argc > 1 ? (unsigned int)atoi(argv[1]) : 1000;
-	unsigned int scale = argc > 2 ? (unsigned int)atoi(argv[2]) : 10000;
+	bool lock = argc > 1 && !strcmp(argv[1], "--lock");
+	unsigned int rounds = 1000, scale = 10000;
 
+	if (lock) {
+		if (argc > 2)
+			scale = (unsigned int)atoi(argv[2]);
+	} else {
+		if (argc > 1)
+			rounds = (unsigned int)atoi(argv[1]);
+		if (argc > 2)
+			scale = (unsigned int)atoi(argv[2]);
+	}
 	if (!rounds || !scale) {
-		fprintf(stderr, "usage: dstate-bench [ROUNDS [SCALE]]\n");
+		fprintf(stderr, "usage: dstate-bench [ROUNDS [SCALE]]\n"
+				"       dstate-bench --lock [SCALE]\n");
 		return 2;
 	}
 	devfd = dev_open();
@@ -949,6 +1008,11 @@ int main(int argc, char **argv)
 		die("open /dev/dstate", -devfd);
 	two_cpus = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (lock) {
+		bench_lock(scale);
+		return 0;
+	}
 
 	bench_wake(rounds);
 	bench_entry();
