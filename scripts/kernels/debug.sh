@@ -79,11 +79,12 @@ series_make() {
 	echo "VMLINUZ=$tree/arch/x86/boot/bzImage"
 	echo "KDIR=$tree"
 	echo "MODDIR=$dir/root/lib/modules/$kver"
-	# The tests the checkers add most to: the ioctl contract, kernel
-	# threads, bad input, the fuzzer, the race stress, reloading, and
-	# both halves of the refcount lesson.  The env file is sourced (by
-	# tests/run too), so the list is quoted.
-	echo 'VM_TESTS="10-contract 30-refcount 40-norefcount 50-badinput 60-kthread-taskstate 90-fuzz 91-race 92-reload"'
+	# The tests the checkers add most to: the ioctl contract, the scope
+	# and limits of unprivileged callers, kernel threads, bad input, the
+	# fuzzer, the race stress, reloading, and both halves of the
+	# refcount lesson.  The env file is sourced (by tests/run too), so
+	# the list is quoted.
+	echo 'VM_TESTS="10-contract 13-scope 14-limits 30-refcount 40-norefcount 50-badinput 60-kthread-taskstate 90-fuzz 91-race 92-reload"'
 	# Under software emulation the tests took 2 to 4 times as long on
 	# this kernel as on Debian's 6.12.
 	echo "VM_SLOWDOWN=3"
