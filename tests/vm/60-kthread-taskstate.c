@@ -171,7 +171,11 @@ static void case_kthreads(void)
 			   (stat_field(pid, 9) & PF_KTHREAD),
 			   "%s: a kernel thread (child of kthreadd, PF_KTHREAD)",
 			   comm);
-		ret = ds_release(devfd, kt[i].how, pid, tag + i, &released);
+		/* Only the field its kind uses: the others must be 0. */
+		if (kt[i].how == DSTATE_RELEASE_TAG)
+			ret = ds_release(devfd, kt[i].how, 0, tag + i, &released);
+		else
+			ret = ds_release(devfd, kt[i].how, pid, 0, &released);
 		ok = !ret && released == 1 && ended(pid, letters[0]);
 		tap_result(ok, "%s released by %s: it leaves '%c' and the list (%s)",
 			   comm, kt[i].how == DSTATE_RELEASE_TAG ? "tag" : "pid",
