@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Bad input gets an errno, never an oops: ENOTTY for an unknown ioctl,
- * EINVAL for an unknown mode, flags, padding, release kind or an absurd
- * timeout, EFAULT for a NULL or unmapped pointer, EPERM for what needs
- * CAP_SYS_ADMIN or belongs to another user, EAGAIN past max_sleepers.
+ * EINVAL for an unknown mode, flags, padding, release kind, a field the
+ * request does not use, or an absurd timeout, EFAULT for a NULL or
+ * unmapped pointer, EPERM for what needs CAP_SYS_ADMIN, ESRCH for another
+ * user's task (to an unprivileged caller it does not exist), EAGAIN past
+ * max_sleepers, and a failed request changes nothing the caller can see.
  *
  * A sleep request the module wrongly accepts would put the caller to
  * sleep, so every sleep that must fail is made by a child with a deadline;
@@ -11,9 +13,11 @@
  * short timeout, so that a wrong acceptance is a failed case, not a hang.
  */
 /* vm-options: -t 300 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -188,6 +192,83 @@ static void case_einval(void)
 	       ds_release(devfd, DSTATE_RELEASE_PID, pid, 0, NULL), ESRCH);
 }
 
+/* What the module says about itself: the ABI these tests are written for. */
+static void case_abi_version(void)
+{
+	struct dstate_info info;
+	int ret;
+
+	memset(&info, 0, sizeof(info));
+	ret = ds_ioctl(devfd, DSTATE_IOC_INFO, &info);
+	tap_result(!ret && info.abi_version == 2,
+		   "INFO reports ABI version 2 (%s, version %u)",
+		   ret ? strerror(-ret) : "success", info.abi_version);
+}
+
+/*
+ * A release with a field its kind does not use is refused as a whole,
+ * not read as another kind: a sleeper the fields would name stays asleep.
+ */
+static void release_unused(const char *what, unsigned int how, bool pid,
+			   bool tag)
+{
+	struct sleeper_spec spec = {
+		.mode = DSTATE_MODE_KILLABLE, .tag = 0x50, .comm = "unused",
+	};
+	struct dstate_release_args r;
+	struct sleeper s;
+	int ret;
+
+	if (spawn_sleeper(&s, &spec) || !wait_sleeping(s.pid, 'D', WAIT_MS)) {
+		tap_result(0, "release %s: a sleeper to name", what);
+		sleeper_finish(&s, devfd);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.how = how;
+	r.pid = pid ? (__u32)s.pid : 0;
+	r.tag = tag ? spec.tag : 0;
+	ret = ds_ioctl(devfd, DSTATE_IOC_RELEASE, &r);
+	tap_result(ret == -EINVAL && proc_state(s.pid) == 'D' &&
+		   in_sleep_ioctl(s.pid) && still_there(&s),
+		   "release %s: EINVAL, and the sleeper it names stays asleep (%s, %u released, state '%c')",
+		   what, ret ? strerror(-ret) : "success", ret ? 0 : r.released,
+		   proc_state(s.pid) ?: '-');
+	sleeper_finish(&s, devfd);
+}
+
+static void list_v2(const char *what, __u32 flags, __u32 pad, int want)
+{
+	struct dstate_list_args l;
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	l.flags = flags;
+	l.pad = pad;
+	ret = ds_ioctl(devfd, DSTATE_IOC_LIST, &l);
+	tap_result(ret == -want, "LIST with %s: %s (%s)", what,
+		   want ? strerror(want) : "success",
+		   ret ? strerror(-ret) : "success");
+}
+
+static void case_unused_fields(void)
+{
+	release_unused("all with the sleeper's pid", DSTATE_RELEASE_ALL,
+		       true, false);
+	release_unused("all with the sleeper's tag", DSTATE_RELEASE_ALL,
+		       false, true);
+	release_unused("by pid with a tag as well", DSTATE_RELEASE_PID,
+		       true, true);
+	release_unused("by tag with a pid as well", DSTATE_RELEASE_TAG,
+		       true, true);
+
+	/* Counting only, so that an EINVAL below is the fields' alone. */
+	list_v2("flags 0 and pad 0 (ABI 2's layout)", 0, 0, 0);
+	list_v2("flags 1", 1, 0, EINVAL);
+	list_v2("flags 0x80000000", 0x80000000, 0, EINVAL);
+	list_v2("pad 1", 0, 1, EINVAL);
+}
+
 static void case_efault(void)
 {
 	static const struct {
@@ -329,9 +410,10 @@ static void case_eperm(void)
 	struct sleeper_spec rspec = {
 		.mode = DSTATE_MODE_KILLABLE, .comm = "root-sleeper",
 	};
+	/* Without a timeout nobody may not sleep where no signal ends it. */
 	struct sleeper_spec uspec = {
 		.mode = DSTATE_MODE_UNINTERRUPTIBLE, .comm = "nobody-sleeper",
-		.unprivileged = true,
+		.timeout_ns = 30000 * NSEC_PER_MSEC, .unprivileged = true,
 	};
 	struct dstate_sleep_args perm = { .mode = DSTATE_MODE_PERMANENT };
 	struct dstate_kthread_args kt = {
@@ -375,11 +457,12 @@ static void case_eperm(void)
 
 	got = as_nobody(nobody_list, &job);
 	tap_result(got == 1, "nobody's LIST shows its own sleeper only (%d)", got);
+	/* Another user's sleeper does not exist for nobody. */
 	got = as_nobody(nobody_task_state, &job);
-	tap_result(got == EPERM, "nobody's TASK_STATE of root's sleeper: EPERM (%s)",
+	tap_result(got == ESRCH, "nobody's TASK_STATE of root's sleeper: ESRCH (%s)",
 		   errname(got));
 	got = as_nobody(nobody_release_root, &job);
-	tap_result(got == EPERM, "nobody releasing root's sleeper by pid: EPERM (%s)",
+	tap_result(got == ESRCH, "nobody releasing root's sleeper by pid: ESRCH (%s)",
 		   errname(got));
 	tap_result(proc_state(r.pid) == 'D' && in_sleep_ioctl(r.pid) &&
 		   still_there(&r), "root's sleeper is still asleep in D");
@@ -403,6 +486,62 @@ static void case_eperm(void)
 	chmod(DSTATE_DEV, 0600);
 }
 
+/* dstate/N kernel threads /proc lists. */
+static int dstate_threads(void)
+{
+	struct dirent *d;
+	char comm[32];
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
+		    !proc_comm(atoi(d->d_name), comm, sizeof(comm)) &&
+		    !strncmp(comm, "dstate/", 7))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* Until no more than @n dstate/N threads are left; the last count. */
+static int wait_dstate_threads(int n, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
+	int got;
+
+	for (;;) {
+		got = dstate_threads();
+		if ((got >= 0 && got <= n) || now_ns() > end)
+			return got;
+		sleep_ms(10);
+	}
+}
+
+/*
+ * A kernel thread refused for want of room leaves nothing behind: the
+ * caller's pid field as it was (0), and no dstate/N thread.
+ */
+static void kthread_full(void)
+{
+	struct dstate_kthread_args kt = {
+		.mode = DSTATE_MODE_KILLABLE, .timeout_ns = 200 * NSEC_PER_MSEC,
+	};
+	int before, after, ret;
+
+	before = dstate_threads();
+	ret = ds_ioctl(devfd, DSTATE_IOC_KTHREAD, &kt);
+	tap_result(ret == -EAGAIN && kt.pid == 0,
+		   "a kernel thread past max_sleepers: EAGAIN, and the caller's pid field is left 0 (%s, pid %u)",
+		   ret ? strerror(-ret) : "success", kt.pid);
+	after = wait_dstate_threads(before, WAIT_MS);
+	tap_result(before >= 0 && after == before,
+		   "no dstate/N thread is left in /proc by the refused kernel thread (%d before, %d after)",
+		   before, after);
+}
+
 static int start_full(struct sleeper *s, int nr, uint64_t timeout_ns)
 {
 	struct sleeper_spec spec = {
@@ -423,6 +562,7 @@ static void case_max_sleepers(void)
 	};
 	struct sleeper s[3];
 	int ret, got, i, clean, round;
+	pid_t kt;
 
 	close(devfd);
 	devfd = -1;
@@ -434,6 +574,15 @@ static void case_max_sleepers(void)
 		return;
 	devfd = dev_open();
 
+	/* The count of dstate/N threads below can see one at all. */
+	ret = ds_kthread(devfd, DSTATE_MODE_KILLABLE, 0, 0, &kt);
+	got = ret ? -1 : dstate_threads();
+	if (!ret)
+		ds_release(devfd, DSTATE_RELEASE_PID, kt, 0, NULL);
+	tap_result(got == 1 && wait_dstate_threads(0, WAIT_MS) == 0,
+		   "/proc shows the one dstate/N thread while it runs, and none once released (%d)",
+		   got);
+
 	for (round = 0; round < 2; round++) {
 		got = start_full(s, 3, 0);
 		tap_result(got == 3, "%s3 sleepers asleep in D (%d)",
@@ -441,6 +590,8 @@ static void case_max_sleepers(void)
 		got = child_ioctl(DSTATE_IOC_SLEEP, &one_more, false);
 		tap_result(got == EAGAIN, "a 4th sleep fails with EAGAIN (%s)",
 			   errname(got));
+		if (!round)
+			kthread_full();
 		ds_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL);
 		clean = 0;
 		for (i = 0; i < 3; i++) {
@@ -502,7 +653,9 @@ int main(void)
 		return tap_finish();
 
 	case_enotty();
+	case_abi_version();
 	case_einval();
+	case_unused_fields();
 	case_efault();
 	case_eperm();
 	case_max_sleepers();

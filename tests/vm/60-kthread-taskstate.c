@@ -666,6 +666,7 @@ int main(void)
 {
 	struct dstate_info info;
 	struct kmsg k;
+	bool empty;
 
 	tap_header();
 	devfd = ds_setup(&k);
@@ -678,7 +679,8 @@ int main(void)
 	case_frozen();
 
 	/* The reaper drops a released thread's module reference later. */
-	tap_result(ds_wait_empty(devfd, &info),
+	empty = ds_wait_empty(devfd, &info);
+	tap_result(empty,
 		   "every sleeper and kernel thread is gone before rmmod (%u, %u)",
 		   info.sleepers, info.kthreads);
 	ds_teardown(&k, devfd);

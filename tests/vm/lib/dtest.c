@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -281,19 +282,27 @@ int proc_comm(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-/* A signal mask line of /proc/PID/status ("SigPnd", "ShdPnd", "SigIgn"). */
-unsigned long long proc_status_mask(pid_t pid, const char *field)
+/* A hexadecimal mask line of a status file ("SigPnd", "CapEff"). */
+static unsigned long long status_mask(const char *path, const char *field)
 {
-	char path[64], buf[4096], *line;
+	char buf[4096], *line;
 	size_t flen = strlen(field);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		if (!strncmp(line, field, flen) && line[flen] == ':')
 			return strtoull(line + flen + 1, NULL, 16);
 	return 0;
+}
+
+/* A signal mask line of /proc/PID/status ("SigPnd", "ShdPnd", "SigIgn"). */
+unsigned long long proc_status_mask(pid_t pid, const char *field)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return status_mask(path, field);
 }
 
 /*
@@ -500,10 +509,51 @@ static void sleeper_handler(int sig)
 	errno = saved;
 }
 
-static int drop_privileges(void)
+static int drop_privileges(uid_t uid)
 {
-	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+	if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 		return -1;
+	return 0;
+}
+
+/*
+ * Give up CAP_SYS_ADMIN in every capability set and stay uid 0: the
+ * module must judge privilege by the capability, not by the uid, and a
+ * root without it must be as unprivileged as anyone.  The bounding and
+ * ambient sets go first, while CAP_SETPCAP is still effective; then the
+ * effective, permitted and inheritable sets, with the raw capset(2) since
+ * libcap is not in the VM.  0 once /proc/self/status shows the bit in
+ * none of the five sets, -1 otherwise.
+ */
+int drop_cap_sys_admin(void)
+{
+	static const char *const sets[] = {
+		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+	};
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	const unsigned int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	const __u32 bit = CAP_TO_MASK(CAP_SYS_ADMIN);
+	size_t n;
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
+		return -1;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[i].effective &= ~bit;
+	data[i].permitted &= ~bit;
+	data[i].inheritable &= ~bit;
+	if (syscall(SYS_capset, &hdr, data))
+		return -1;
+	/* /proc/self: right in a child pid namespace too, unlike getpid(). */
+	for (n = 0; n < sizeof(sets) / sizeof(sets[0]); n++)
+		if (status_mask("/proc/self/status", sets[n]) &
+		    (1ULL << CAP_SYS_ADMIN))
+			return -1;
 	return 0;
 }
 
@@ -544,7 +594,10 @@ sleeper_child(const struct sleeper_spec *spec, int wr)
 		if (sigprocmask(SIG_BLOCK, &set, NULL))
 			_exit(CHILD_SETUP);
 	}
-	if (spec->unprivileged && drop_privileges())
+	if (spec->capless && drop_cap_sys_admin())
+		_exit(CHILD_SETUP);
+	if (spec->unprivileged &&
+	    drop_privileges(spec->uid ? spec->uid : NOBODY))
 		_exit(CHILD_SETUP);
 	fd = open(DSTATE_DEV, O_RDWR);
 	if (fd < 0)
@@ -745,7 +798,19 @@ pid_t fork_unprivileged(void)
 
 	fflush(stdout);
 	pid = fork();
-	if (pid == 0 && drop_privileges())
+	if (pid == 0 && drop_privileges(NOBODY))
+		_exit(CHILD_SETUP);
+	return pid;
+}
+
+/* fork() a child that runs as root without CAP_SYS_ADMIN in any set. */
+pid_t fork_capless(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0 && drop_cap_sys_admin())
 		_exit(CHILD_SETUP);
 	return pid;
 }

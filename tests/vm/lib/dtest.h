@@ -84,7 +84,9 @@ struct sleeper_spec {
 	bool restart;		/* ...with SA_RESTART */
 	int ignore_sig;		/* SIG_IGN this signal */
 	int block_sig;		/* block this signal */
-	bool unprivileged;	/* become uid/gid NOBODY first */
+	bool unprivileged;	/* become uid/gid NOBODY first... */
+	uid_t uid;		/* ...or this uid and gid, when not 0 */
+	bool capless;		/* drop CAP_SYS_ADMIN from every set first */
 };
 
 struct sleeper {
@@ -110,6 +112,8 @@ bool wait_handler(struct sleeper *s, char *sig, unsigned int ms);
 bool stays_asleep(struct sleeper *s, int sig, char letter);
 
 pid_t fork_unprivileged(void);
+int drop_cap_sys_admin(void);
+pid_t fork_capless(void);
 
 /*
  * The kernel log since a mark: /dev/kmsg read from its end, so only
