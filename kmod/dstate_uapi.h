@@ -208,8 +208,9 @@ enum dstate_task_kind {
  * DSTATE_IOC_TASK_STATE: read the scheduler state of thread @pid (in the
  * caller's pid namespace).  Any task with CAP_SYS_ADMIN; otherwise only
  * tasks of the caller's real uid that are not kernel threads.  ESRCH when
- * there is no such task, or none the caller may read.  The raw bits are the kernel's TASK_* values, which are the same
- * on every kernel this module supports.
+ * there is no such task, or none the caller may read.  The raw bits are
+ * the kernel's TASK_* values, which are the same on every kernel this
+ * module supports.
  */
 struct dstate_task_state {
 	__u32 pid;		/* in: thread id */

@@ -26,7 +26,6 @@
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
-#include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
