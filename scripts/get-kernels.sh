@@ -23,7 +23,8 @@
 #                        VM_TESTS     the VM test files it runs (default all)
 #                        VM_APPEND    its own kernel command line
 #                        VM_SLOWDOWN  a factor for the VM's time limits
-#   $CACHE/S/stamp     the cache key the tree was made from
+#   $CACHE/S/stamp     the cache key the tree was made from, and a hash of
+#                      the series file
 
 set -euo pipefail
 
@@ -117,8 +118,10 @@ fetch_series() {
 	. "$def"
 
 	# The cache's own path is part of the key: the fixed Makefiles name it.
+	# So is the series file, whose env (the tests a series runs, say) would
+	# otherwise outlive a change to it.
 	want=$(series_want)
-	stamp="$dir $want"
+	stamp="$dir $want $(sha256sum < "$def" | cut -c1-16)"
 	if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
 		echo "get-kernels: $series is up to date ($want)"
 		return
