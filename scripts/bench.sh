@@ -6,6 +6,7 @@
 #
 #   BENCH_ROUNDS   wake-latency rounds per series (default 1000)
 #   BENCH_SCALE    concurrent sleepers for the scale test (default 10000)
+#   BENCH_EXIT_ROUNDS  rounds per way of exit detection on the host (1000)
 #
 # The guest side is tests/bench/bench.c (dstate-bench in the initramfs).
 # The VM cycle is measured here: the guest's uptime when its init starts
@@ -88,9 +89,18 @@ size_of() {
 {
 	echo
 	echo "6. The module's own memory per sleeper (pahole on dstate.ko)"
-	echo "   a process: nothing allocated; its struct dstate_sleep, $(size_of dstate_sleep) bytes,"
-	echo "   lives on its own kernel stack for as long as the ioctl lasts"
+	echo "   a process: its struct dstate_sleep, $(size_of dstate_sleep) bytes, lives on its own"
+	echo "   kernel stack for as long as the ioctl lasts; a uid's first sleeper"
+	echo "   allocates its count, struct dstate_user, $(size_of dstate_user) bytes"
 	echo "   a kernel thread: one kmalloc of struct dstate_kthread, $(size_of dstate_kthread) bytes"
+} >> "$results"
+
+# Exit detection by each of the four ways, natively: no module is needed.
+{
+	echo
+	echo "7. On the host itself ($(uname -r), no VM)"
+	make -s -C user bench > /dev/null
+	tests/bench/exitwait-bench "${BENCH_EXIT_ROUNDS:-1000}" 1000 | sed 's/^/   /'
 } >> "$results"
 
 cat "$results"
