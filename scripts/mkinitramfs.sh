@@ -85,9 +85,13 @@ find "$root/tests/vm" -name '*.c' -delete
 [ -d "$testbin" ] && cp -r "$testbin"/. "$root/tests/bin/"
 
 # make bench's guest program, when it has been built (dynamic: it links
-# the CLI's library and libkmod).
+# the CLI's library and libkmod), and procps's ps, which it times against
+# dstate ls, as procps-ps beside busybox's own.
 if [ -x "$top/tests/bench/dstate-bench" ]; then
 	copy_elf "$top/tests/bench/dstate-bench" /usr/bin/dstate-bench
+	if /bin/ps --version 2>/dev/null | grep -q procps; then
+		copy_elf /bin/ps /usr/bin/procps-ps
+	fi
 fi
 
 install -m 0755 "$top/scripts/vm-init.sh" "$root/init"

@@ -453,7 +453,7 @@ static unsigned int reap_all(const pid_t *pids, unsigned int n)
 	return bad;
 }
 
-/* Run the dstate CLI with @argv, output thrown away; its wall time in ns. */
+/* Run @argv (the dstate CLI, or ps), output thrown away; its wall time in ns. */
 static uint64_t time_cli(char *const argv[])
 {
 	uint64_t t0 = now_ns();
@@ -472,7 +472,7 @@ static uint64_t time_cli(char *const argv[])
 	}
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		die("dstate ls failed", EIO);
+		die(argv[0], EIO);
 	return now_ns() - t0;
 }
 
@@ -551,7 +551,8 @@ static uint64_t time_proc_reads(const struct dstate_sleeper *sl, size_t n,
 }
 
 static struct {
-	uint64_t list, ls, json, version, stat, wchan;
+	uint64_t list, ls, json, version, stat, wchan, ps;
+	bool have_ps;
 } listing;
 
 /* While @n sleep: the listing, and what dstate ls spends its time on. */
@@ -560,6 +561,10 @@ static void measure_listing(unsigned int n)
 	static char *ls[] = { "dstate", "ls", NULL };
 	static char *ls_json[] = { "dstate", "--json", "ls", NULL };
 	static char *version[] = { "dstate", "--version", NULL };
+	/* What a user would run instead: procps reads the same /proc files. */
+	static char *ps[] = {
+		"procps-ps", "-eLo", "pid,tid,stat,wchan:32,comm", NULL,
+	};
 	struct dstate_sleeper *list = NULL;
 	size_t count;
 	uint64_t t0;
@@ -580,6 +585,9 @@ static void measure_listing(unsigned int n)
 			       time_cli(ls_json));
 	listing.version = median3(time_cli(version), time_cli(version),
 				  time_cli(version));
+	listing.have_ps = !access("/usr/bin/procps-ps", X_OK);
+	if (listing.have_ps)
+		listing.ps = median3(time_cli(ps), time_cli(ps), time_cli(ps));
 	listing.stat = time_proc_reads(list, count, false);
 	listing.wchan = time_proc_reads(list, count, true);
 	free(list);
@@ -639,6 +647,12 @@ static void bench_scale(unsigned int n)
 	       ms(listing.json));
 	printf("   %-44s %9.1f\n", "  of which: starting dstate (--version)",
 	       ms(listing.version));
+	if (listing.have_ps)
+		printf("   %-44s %9.1f   dstate ls / ps %.2f\n",
+		       "ps -eLo pid,tid,stat,wchan:32,comm (median of 3)",
+		       ms(listing.ps), (double)listing.ls / (double)listing.ps);
+	else
+		printf("   %-44s %9s\n", "ps -eLo ... (procps)", "not in the VM");
 	printf("   %-44s %9.1f\n", "  of which: reading every /proc/P/task/T/stat",
 	       ms(listing.stat));
 	printf("   %-44s %9.1f\n", "  of which: reading every /proc/T/wchan", ms(listing.wchan));
