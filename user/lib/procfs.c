@@ -172,6 +172,15 @@ int proc_read_exit_code(pid_t pid, int *code)
 	return 0;
 }
 
+bool proc_exit_code_visible(pid_t pid)
+{
+	char path[64], buf[512];
+
+	/* The check is made on read, not open. */
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	return read_file(path, buf, sizeof(buf)) > 0;
+}
+
 static int parse_mask(const char *v, uint64_t *mask)
 {
 	char *end;

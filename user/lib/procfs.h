@@ -47,8 +47,18 @@ int proc_read_task_stat(pid_t pid, pid_t tid, struct proc_stat *st);
  * numeric fields after comm (field >= 3 is the state letter's place).
  */
 int proc_stat_field(const char *buf, int field, long long *v);
-/* The exit code of a zombie (field 52): wait status form, or -errno. */
+/*
+ * The exit code of a zombie (field 52): wait status form, or -errno.
+ * Without ptrace read access the kernel shows 0 there: see below.
+ */
 int proc_read_exit_code(pid_t pid, int *code);
+/*
+ * Does /proc show us @pid's real exit code?  do_task_stat() prints it
+ * only when ptrace_may_access(PTRACE_MODE_READ_FSCREDS); /proc/PID/io
+ * asks the same and fails with EACCES otherwise, so reading it is the
+ * probe.  False when it cannot tell (no such file, task gone).
+ */
+bool proc_exit_code_visible(pid_t pid);
 
 int proc_parse_status(const char *buf, struct proc_status *st);
 int proc_read_status(pid_t pid, struct proc_status *st);
