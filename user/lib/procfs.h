@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* PF_KTHREAD in the flags field: a kernel thread, which no signal ends. */
+#define PROC_PF_KTHREAD	0x00200000UL
+
 /* What /proc/PID/stat says that dstate uses. */
 struct proc_stat {
 	int pid;
@@ -65,13 +68,32 @@ int proc_read_status(pid_t pid, struct proc_status *st);
 
 /* wchan: "" when running or unreadable ("0" is mapped to ""). */
 int proc_read_wchan(pid_t pid, char *buf, size_t len);
+int proc_read_task_wchan(pid_t pid, pid_t tid, char *buf, size_t len);
 /* The kernel stack (root only); -EACCES or -ENOENT otherwise. */
 int proc_read_stack(pid_t pid, char *buf, size_t len);
+int proc_read_task_stack(pid_t pid, pid_t tid, char *buf, size_t len);
+
+/*
+ * The thread ids of @pid (/proc/PID/task), ascending, malloc'd into *tids
+ * (free it).  Returns the count, -ESRCH when the process is gone, or
+ * another -errno.  Threads come and go meanwhile: a listed one may be gone
+ * when read.
+ */
+int proc_list_tasks(pid_t pid, pid_t **tids);
 
 /* The state letter, or 0 when the task is gone or unreadable. */
 char proc_state(pid_t pid);
 /* "disk sleep" for 'D', as fs/proc/array.c names them. */
 const char *state_name(char letter);
+/*
+ * How much a thread in state @letter holds its process back; the process
+ * shows the state of its highest-ranked thread: D (waits in the kernel,
+ * perhaps unkillably) over T and t (do nothing until continued) over S
+ * (waits, interruptibly) over I and P (idle or parked kernel threads) over
+ * R (runs) over Z and X (dead: the process shows them only when no thread
+ * lives).
+ */
+int state_rank(char letter);
 
 /* "SIGTERM", "SIGRTMIN+2"; sig counts from 1. */
 const char *signal_name(int sig, char *buf, size_t len);
