@@ -124,6 +124,7 @@ static const char *unknown_why(const struct tstate *t)
 static void judge(struct pstate *p)
 {
 	const struct tstate *unknown = NULL, *stuck = NULL;
+	bool alive = false;
 	size_t i;
 
 	p->worst = &p->threads[0];
@@ -132,10 +133,14 @@ static void judge(struct pstate *p)
 		int k = thread_killable(t), rank = state_rank(t->st.state);
 		int wrank = state_rank(p->worst->st.state);
 
-		if (!k && !stuck)
-			stuck = t;
-		if (k < 0 && !unknown)
-			unknown = t;
+		/* A dead thread (Z, X) holds nothing back. */
+		if (rank > state_rank('Z')) {
+			alive = true;
+			if (!k && !stuck)
+				stuck = t;
+			if (k < 0 && !unknown)
+				unknown = t;
+		}
 		if (rank > wrank ||
 		    (rank == wrank && stuckness(k) > stuckness(thread_killable(p->worst))))
 			p->worst = t;
@@ -149,6 +154,9 @@ static void judge(struct pstate *p)
 		snprintf(p->why, sizeof(p->why), "thread %d is %s", (int)stuck->tid,
 			 stuck->st.state == 'I' ? "idle (TASK_IDLE)" :
 			 "in an uninterruptible sleep");
+	} else if (!alive) {
+		p->killable = -1;
+		snprintf(p->why, sizeof(p->why), "it has ended: only its parent can reap it");
 	} else if (unknown) {
 		p->killable = -1;
 		snprintf(p->why, sizeof(p->why), "thread %d is in %c: %s",
