@@ -133,8 +133,10 @@ int cmd_load(int argc, char **argv)
 
 		if (ret == -EEXIST)
 			hint = " (it is already loaded; 'dstate unload' first)";
-		else if (ret == -EPERM || ret == -EACCES)
-			hint = " (are you root?)";
+		else if (ret == -EPERM)
+			hint = " (needs CAP_SYS_MODULE)";
+		else if (ret == -EACCES)
+			hint = " (the .ko file is not readable)";
 		else if (ret == -ENOEXEC || ret == -EINVAL)
 			hint = " (built for another kernel? see dmesg)";
 		else if (ret == -ENOENT && !path)
@@ -236,7 +238,7 @@ int cmd_unload(int argc, char **argv)
 			hint = force ? " (in use, and this kernel does not force)" :
 				       " (it is in use; release the sleepers, or --force)";
 		else if (ret == -EPERM)
-			hint = " (are you root?)";
+			hint = " (needs CAP_SYS_MODULE)";
 		pr_err("could not unload the module: %s%s", strerror(-ret), hint);
 		return EXIT_FAILURE;
 	}

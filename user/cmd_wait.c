@@ -17,7 +17,10 @@ static void wait_usage(void)
 	       "Wait for any process (not only a child) to end: pidfd_open and poll,\n"
 	       "so the end is seen at once; on kernels without pidfds (or with\n"
 	       "DSTATE_NO_PIDFD=1) poll every millisecond.  Print how long it took and\n"
-	       "how it ended, when the kernel still shows it.  A zombie has ended.\n\n"
+	       "how it ended, when the kernel still shows it to you: the exit status\n"
+	       "of a process that is not your child is visible only with ptrace read\n"
+	       "access to it (same user, or CAP_SYS_PTRACE); otherwise \"ended, status\n"
+	       "not visible\" (JSON: status null).  A zombie has ended.\n\n"
 	       "Exit status: 0 it ended, 1 no such process, 124 the timeout passed.\n\n"
 	       "Options:\n"
 	       " -t, --timeout DUR   give up after DUR (500ms, 2s, 1m, plain seconds)\n"
@@ -90,9 +93,13 @@ int cmd_wait(int argc, char **argv)
 			snprintf(how, sizeof(how), "already a zombie");
 		else if (res.have_status)
 			describe(res.status, how, sizeof(how));
-		else
-			snprintf(how, sizeof(how), "ended");
+		else	/* reaped by its parent, or hidden from us */
+			snprintf(how, sizeof(how), "ended, status not visible");
 		kv_add(&kv, "how", SCOLS_JSON_STRING, "%s", how);
+		if (res.have_status)
+			kv_add(&kv, "status", SCOLS_JSON_NUMBER, "%d", res.status);
+		else
+			kv_add(&kv, "status", SCOLS_JSON_NUMBER, "%s", "");
 	}
 	kv_add(&kv, "elapsed", SCOLS_JSON_STRING, "%s",
 	       format_duration(res.elapsed_ns, dur, sizeof(dur)));

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* watch: print each state change of a process until it ends. */
+/*
+ * watch: print each state change of a process, of any of its threads, until
+ * it ends.  A thread other than the main one can sit in D while the main
+ * thread, all that /proc/PID/stat shows, sleeps in S.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,13 +22,22 @@ static void watch_usage(void)
 {
 	printf("Usage:\n dstate watch PID [--interval DUR]\n\n"
 	       "Look at a process every interval and print a line, with a timestamp,\n"
-	       "whenever its state letter or wchan changes; end when it ends (seen at\n"
-	       "once through a pidfd).  With --json, one JSON object per line.\n\n"
+	       "whenever the state letter or wchan of any of its threads changes (a\n"
+	       "thread other than the main one is named by its tid), and when a\n"
+	       "thread ends; end when the process ends (seen at once through a\n"
+	       "pidfd).  With --json, one JSON object per line.\n\n"
 	       "Options:\n"
 	       " -i, --interval DUR   how often to look (default 50ms)\n"
 	       " -J, --json           JSON lines\n"
 	       " -h, --help           this text\n");
 }
+
+/* What watch compares from one look to the next, per thread. */
+struct tsnap {
+	pid_t tid;
+	char state;
+	char wchan[128];
+};
 
 static void stamp(char *buf, size_t len)
 {
@@ -37,16 +50,28 @@ static void stamp(char *buf, size_t len)
 		 (long)(tv.tv_usec / 1000));
 }
 
-static void event(pid_t pid, uint64_t since, char letter, const char *wchan)
+/*
+ * One line: the process's main thread as before (no tid), another thread
+ * with its tid.  @letter 0: the process ended; 'x' with @tid: the thread
+ * did.
+ */
+static void event(pid_t pid, pid_t tid, uint64_t since, char letter,
+		  const char *wchan)
 {
-	char ts[32];
+	char ts[32], who[48];
 	double el = (double)(now_ns() - since) / NSEC_PER_SEC;
+	bool thread_end = letter == 'x' && tid != pid;
 
 	stamp(ts, sizeof(ts));
 	if (opt_json) {
-		printf("{\"time\": \"%s\", \"elapsed\": %.3f, \"pid\": %d, ", ts, el, (int)pid);
+		printf("{\"time\": \"%s\", \"elapsed\": %.3f, \"pid\": %d, ", ts, el,
+		       (int)pid);
+		if (letter)
+			printf("\"tid\": %d, ", (int)tid);
 		if (!letter) {
 			printf("\"event\": \"ended\"}\n");
+		} else if (thread_end) {
+			printf("\"event\": \"thread_ended\"}\n");
 		} else {
 			printf("\"event\": \"state\", \"state\": \"%c\", \"state_name\": ", letter);
 			json_str(state_name(letter));
@@ -57,13 +82,102 @@ static void event(pid_t pid, uint64_t since, char letter, const char *wchan)
 				printf("null");
 			printf("}\n");
 		}
-	} else if (!letter) {
-		printf("%s %+9.3fs  pid %d ended\n", ts, el, (int)pid);
-	} else {
-		printf("%s %+9.3fs  pid %d  %c (%s)%s%s\n", ts, el, (int)pid, letter,
-		       state_name(letter), *wchan ? "  wchan " : "", wchan);
+		fflush(stdout);
+		return;
 	}
+	if (tid != pid)
+		snprintf(who, sizeof(who), "pid %d  tid %d", (int)pid, (int)tid);
+	else
+		snprintf(who, sizeof(who), "pid %d", (int)pid);
+	if (!letter)
+		printf("%s %+9.3fs  pid %d ended\n", ts, el, (int)pid);
+	else if (thread_end)
+		printf("%s %+9.3fs  %s ended\n", ts, el, who);
+	else
+		printf("%s %+9.3fs  %s  %c (%s)%s%s\n", ts, el, who, letter,
+		       state_name(letter), *wchan ? "  wchan " : "", wchan);
 	fflush(stdout);
+}
+
+/*
+ * Every thread's state and wchan, into *snap (realloc'd, *cap long).
+ * Returns how many threads live (not Z or X): 0 when the process has
+ * ended, or is gone; -ENOMEM.
+ */
+static int look(pid_t pid, struct tsnap **snap, size_t *cap, size_t *n)
+{
+	struct proc_stat st;
+	pid_t *tids;
+	int nt, i, alive = 0;
+
+	*n = 0;
+	nt = proc_list_tasks(pid, &tids);
+	if (nt == -ENOMEM)
+		return nt;
+	if (nt <= 0)
+		return 0;
+	if ((size_t)nt > *cap) {
+		struct tsnap *ns = realloc(*snap, (size_t)nt * sizeof(*ns));
+
+		if (!ns) {
+			free(tids);
+			return -ENOMEM;
+		}
+		*snap = ns;
+		*cap = (size_t)nt;
+	}
+	for (i = 0; i < nt; i++) {
+		struct tsnap *t = &(*snap)[*n];
+
+		if (proc_read_task_stat(pid, tids[i], &st))
+			continue;	/* it ended meanwhile */
+		t->tid = tids[i];
+		t->state = st.state;
+		proc_read_task_wchan(pid, t->tid, t->wchan, sizeof(t->wchan));
+		if (st.state != 'Z' && st.state != 'X' && st.state != 'x')
+			alive++;
+		(*n)++;
+	}
+	free(tids);
+	return alive;
+}
+
+static const struct tsnap *find(const struct tsnap *snap, size_t n, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (snap[i].tid == tid)
+			return &snap[i];
+	return NULL;
+}
+
+/* Print what changed from @old to @cur: new states, and threads gone. */
+static void report(pid_t pid, uint64_t start, const struct tsnap *old, size_t nold,
+		   const struct tsnap *cur, size_t ncur)
+{
+	const struct tsnap *o;
+	size_t i;
+
+	for (i = 0; i < ncur; i++) {
+		o = find(old, nold, cur[i].tid);
+		if (!o || o->state != cur[i].state || strcmp(o->wchan, cur[i].wchan) != 0)
+			event(pid, cur[i].tid, start, cur[i].state, cur[i].wchan);
+	}
+	for (i = 0; i < nold; i++)
+		if (old[i].tid != pid && !find(cur, ncur, old[i].tid))
+			event(pid, old[i].tid, start, 'x', "");
+}
+
+/* The end: show the zombie the main thread became, then that it ended. */
+static void ended(pid_t pid, uint64_t start, const struct tsnap *old, size_t nold)
+{
+	const struct tsnap *o = find(old, nold, pid);
+	struct proc_stat st;
+
+	if (!proc_read_stat(pid, &st) && (!o || st.state != o->state))
+		event(pid, pid, start, st.state, "");
+	event(pid, pid, start, 0, "");
 }
 
 int cmd_watch(int argc, char **argv)
@@ -74,11 +188,11 @@ int cmd_watch(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t interval = 50 * NSEC_PER_MSEC, start;
-	char wchan[128], last_wchan[128] = "";
+	struct tsnap *cur = NULL, *old = NULL, *tmp;
+	size_t ncur = 0, nold = 0, capcur = 0, capold = 0, t;
 	struct proc_stat st;
-	char last = 0;
 	pid_t pid;
-	int c, ret, pfd;
+	int c, ret, pfd, status = EXIT_SUCCESS;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "i:", opts, NULL)) != -1) {
 		switch (c) {
@@ -108,27 +222,26 @@ int cmd_watch(int argc, char **argv)
 	pfd = pidfd_open_pid(pid);
 	start = now_ns();
 	for (;;) {
-		if (proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X') {
-			if (!proc_read_stat(pid, &st) && st.state != last)
-				event(pid, start, st.state, "");
-			event(pid, start, 0, "");
+		ret = look(pid, &cur, &capcur, &ncur);
+		if (ret < 0) {
+			pr_err("could not watch pid %d: %s", (int)pid, strerror(-ret));
+			status = EXIT_FAILURE;
 			break;
 		}
-		proc_read_wchan(pid, wchan, sizeof(wchan));
-		if (st.state != last || strcmp(wchan, last_wchan) != 0) {
-			event(pid, start, st.state, wchan);
-			last = st.state;
-			snprintf(last_wchan, sizeof(last_wchan), "%s", wchan);
+		if (!ret) {	/* no thread lives */
+			ended(pid, start, old, nold);
+			break;
 		}
+		report(pid, start, old, nold, cur, ncur);
+		tmp = old, old = cur, cur = tmp;
+		t = capold, capold = capcur, capcur = t;
+		nold = ncur;
 		if (pfd >= 0) {
 			struct pollfd p = { .fd = pfd, .events = POLLIN };
 			int ms = (int)((interval + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
 
 			if (poll(&p, 1, ms) > 0) {
-				/* Show the zombie it became, then the end. */
-				if (!proc_read_stat(pid, &st) && st.state != last)
-					event(pid, start, st.state, "");
-				event(pid, start, 0, "");
+				ended(pid, start, old, nold);
 				break;
 			}
 		} else {
@@ -142,5 +255,7 @@ int cmd_watch(int argc, char **argv)
 	}
 	if (pfd >= 0)
 		close(pfd);
-	return EXIT_SUCCESS;
+	free(cur);
+	free(old);
+	return status;
 }

@@ -145,8 +145,18 @@ ok $? "wait --timeout 200ms on a live process exits 124 (${el} ms, exit $r)"
 DSTATE_NO_PIDFD=1 "$D" wait "$victim" --timeout 100ms >"$tmp/out" 2>&1; r=$?
 [ $r = 124 ] && grep -q 'poll' "$tmp/out"
 ok $? "wait without pidfds polls and still times out with 124"
-( sleep 0.05; kill -TERM "$victim" ) &
-DSTATE_NO_PIDFD=1 "$D" wait "$victim" --timeout 5s >"$tmp/out" 2>&1; r=$?
+# Kill it once the waiter polls (sleeps between looks), not after a
+# guessed delay: an ASan build on a busy machine can take longer to
+# start than any delay, and bash reaps the victim the moment it dies.
+DSTATE_NO_PIDFD=1 "$D" wait "$victim" --timeout 5s >"$tmp/out" 2>&1 &
+waiter=$!; pids+=("$waiter")
+deadline=$(( $(now_ms) + 5000 ))
+until grep -q nanosleep "/proc/$waiter/wchan" 2>/dev/null ||
+      [ "$(now_ms)" -gt $deadline ]; do
+	sleep 0.001
+done
+kill -TERM "$victim"
+wait "$waiter"; r=$?
 wait "$victim" 2>/dev/null
 [ $r = 0 ] && grep -q 'ended: *true' "$tmp/out"
 ok $? "wait without pidfds sees the exit (exit $r)"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /dev/dstate and its ioctls, with errors a person can act on. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "device.h"
 
 const char *dstate_device = DSTATE_DEVICE;
@@ -21,6 +23,19 @@ int dev_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The module answers EPERM for what needs CAP_SYS_ADMIN (uapi: "Who may do
+ * what"), whatever the uid; EACCES comes from the device file's mode.
+ */
+static const char *perm_hint(int err)
+{
+	if (err == EACCES)
+		return " (the device is root's and group dstate's, mode 0660: see 60-dstate.rules)";
+	if (cap_effective(CAP_SYS_ADMIN) == 1)
+		return " (needs CAP_SYS_ADMIN in the initial user namespace)";
+	return " (needs CAP_SYS_ADMIN)";
+}
+
 void dev_complain(const char *what, int err)
 {
 	const char *hint = "";
@@ -28,7 +43,7 @@ void dev_complain(const char *what, int err)
 	if (err == ENOENT || err == ENODEV || err == ENXIO)
 		hint = " (is the module loaded? try 'dstate load')";
 	else if (err == EACCES || err == EPERM)
-		hint = " (are you root?)";
+		hint = perm_hint(err);
 	else if (err == EAGAIN)
 		hint = " (max_sleepers, or without CAP_SYS_ADMIN user_max_sleepers of your uid, reached? see 'dstate info')";
 	else if (err == ENOTTY)

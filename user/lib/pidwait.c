@@ -83,7 +83,8 @@ static void collect(pid_t pid, struct pid_wait_result *res)
 		res->have_status = waitpid(pid, &res->status, 0) == pid;
 		return;
 	}
-	res->have_status = !proc_read_exit_code(pid, &res->status);
+	res->have_status = !proc_read_exit_code(pid, &res->status) &&
+			   (res->status || proc_exit_code_visible(pid));
 }
 
 int pid_wait(pid_t pid, uint64_t timeout_ns, struct pid_wait_result *res)

@@ -13,7 +13,13 @@ struct pid_wait_result {
 	bool pidfd;		/* seen through a pidfd, not by polling */
 	bool child;		/* our child: reaped here */
 	bool was_zombie;	/* it had already ended when we looked */
-	bool have_status;	/* status is known: a child, or a zombie seen */
+	/*
+	 * status is known: a child, or a zombie seen whose exit code the
+	 * kernel shows us.  /proc shows 0 in place of another's exit code
+	 * unless we may ptrace-read it, so a 0 read without that access
+	 * is not a status: have_status stays false.
+	 */
+	bool have_status;
 	int status;		/* wait status */
 };
 

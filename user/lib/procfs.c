@@ -4,6 +4,7 @@
  * so parse it carefully: a comm can be "a) b (c", and a task can vanish
  * between any two reads (ESRCH, never a crash).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -172,6 +173,15 @@ int proc_read_exit_code(pid_t pid, int *code)
 	return 0;
 }
 
+bool proc_exit_code_visible(pid_t pid)
+{
+	char path[64], buf[512];
+
+	/* The check is made on read, not open. */
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	return read_file(path, buf, sizeof(buf)) > 0;
+}
+
 static int parse_mask(const char *v, uint64_t *mask)
 {
 	char *end;
@@ -241,13 +251,10 @@ int proc_read_status(pid_t pid, struct proc_status *st)
 	return proc_parse_status(buf, st);
 }
 
-int proc_read_wchan(pid_t pid, char *buf, size_t len)
+static int read_wchan_path(const char *path, char *buf, size_t len)
 {
-	char path[64];
-	ssize_t n;
+	ssize_t n = read_file(path, buf, len);
 
-	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-	n = read_file(path, buf, len);
 	if (n < 0) {
 		buf[0] = '\0';
 		return gone((int)n);
@@ -258,18 +265,96 @@ int proc_read_wchan(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-int proc_read_stack(pid_t pid, char *buf, size_t len)
+int proc_read_wchan(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
-	n = read_file(path, buf, len);
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	return read_wchan_path(path, buf, len);
+}
+
+int proc_read_task_wchan(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pid, (int)tid);
+	return read_wchan_path(path, buf, len);
+}
+
+static int read_stack_path(const char *path, char *buf, size_t len)
+{
+	ssize_t n = read_file(path, buf, len);
+
 	if (n < 0) {
 		buf[0] = '\0';
 		return gone((int)n);
 	}
 	return 0;
+}
+
+int proc_read_stack(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	return read_stack_path(path, buf, len);
+}
+
+int proc_read_task_stack(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", (int)pid, (int)tid);
+	return read_stack_path(path, buf, len);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int proc_list_tasks(pid_t pid, pid_t **tids)
+{
+	pid_t *list = NULL, *nlist;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	char path[64];
+	DIR *dir;
+
+	*tids = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return gone(-errno);
+	while ((de = readdir(dir))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (*end || tid <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nlist = realloc(list, cap * sizeof(*list));
+			if (!nlist) {
+				free(list);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			list = nlist;
+		}
+		list[n++] = (pid_t)tid;
+	}
+	closedir(dir);
+	/* A process that exited between opendir and readdir lists nothing. */
+	if (!n) {
+		free(list);
+		return -ESRCH;
+	}
+	qsort(list, n, sizeof(*list), cmp_pid);
+	*tids = list;
+	return (int)n;
 }
 
 char proc_state(pid_t pid)
@@ -297,6 +382,23 @@ const char *state_name(char letter)
 	case 'K': return "wakekill";
 	case 'x': return "dead";
 	default: return "unknown";
+	}
+}
+
+int state_rank(char letter)
+{
+	switch (letter) {
+	case 'D': return 6;
+	case 'T':
+	case 't': return 5;
+	case 'S': return 4;
+	case 'I':
+	case 'P': return 3;
+	case 'R':
+	case 'W':
+	case 'K': return 2;
+	case 'Z': return 1;
+	default: return 0;	/* X, x, and what this code does not know */
 	}
 }
 

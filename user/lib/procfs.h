@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* PF_KTHREAD in the flags field: a kernel thread, which no signal ends. */
+#define PROC_PF_KTHREAD	0x00200000UL
+
 /* What /proc/PID/stat says that dstate uses. */
 struct proc_stat {
 	int pid;
@@ -47,21 +50,50 @@ int proc_read_task_stat(pid_t pid, pid_t tid, struct proc_stat *st);
  * numeric fields after comm (field >= 3 is the state letter's place).
  */
 int proc_stat_field(const char *buf, int field, long long *v);
-/* The exit code of a zombie (field 52): wait status form, or -errno. */
+/*
+ * The exit code of a zombie (field 52): wait status form, or -errno.
+ * Without ptrace read access the kernel shows 0 there: see below.
+ */
 int proc_read_exit_code(pid_t pid, int *code);
+/*
+ * Does /proc show us @pid's real exit code?  do_task_stat() prints it
+ * only when ptrace_may_access(PTRACE_MODE_READ_FSCREDS); /proc/PID/io
+ * asks the same and fails with EACCES otherwise, so reading it is the
+ * probe.  False when it cannot tell (no such file, task gone).
+ */
+bool proc_exit_code_visible(pid_t pid);
 
 int proc_parse_status(const char *buf, struct proc_status *st);
 int proc_read_status(pid_t pid, struct proc_status *st);
 
 /* wchan: "" when running or unreadable ("0" is mapped to ""). */
 int proc_read_wchan(pid_t pid, char *buf, size_t len);
+int proc_read_task_wchan(pid_t pid, pid_t tid, char *buf, size_t len);
 /* The kernel stack (root only); -EACCES or -ENOENT otherwise. */
 int proc_read_stack(pid_t pid, char *buf, size_t len);
+int proc_read_task_stack(pid_t pid, pid_t tid, char *buf, size_t len);
+
+/*
+ * The thread ids of @pid (/proc/PID/task), ascending, malloc'd into *tids
+ * (free it).  Returns the count, -ESRCH when the process is gone, or
+ * another -errno.  Threads come and go meanwhile: a listed one may be gone
+ * when read.
+ */
+int proc_list_tasks(pid_t pid, pid_t **tids);
 
 /* The state letter, or 0 when the task is gone or unreadable. */
 char proc_state(pid_t pid);
 /* "disk sleep" for 'D', as fs/proc/array.c names them. */
 const char *state_name(char letter);
+/*
+ * How much a thread in state @letter holds its process back; the process
+ * shows the state of its highest-ranked thread: D (waits in the kernel,
+ * perhaps unkillably) over T and t (do nothing until continued) over S
+ * (waits, interruptibly) over I and P (idle or parked kernel threads) over
+ * R (runs) over Z and X (dead: the process shows them only when no thread
+ * lives).
+ */
+int state_rank(char letter);
 
 /* "SIGTERM", "SIGRTMIN+2"; sig counts from 1. */
 const char *signal_name(int sig, char *buf, size_t len);
