@@ -24,6 +24,7 @@ packages=(
 	debootstrap		# the build root for 7.x kernels (scripts/build-root.sh)
 	libssl-dev		# the debug kernel's build (scripts/build-debug-kernel.sh)
 	cppcheck clang-tidy	# static checks of user/
+	procps			# make bench: ps, timed against dstate ls in the VM
 	libcap2-bin		# capsh: host test of a root without CAP_SYS_MODULE
 )
 
