@@ -79,14 +79,18 @@ int common_option(int c, const char *cmd, char **argv, void (*usage)(void))
 	}
 }
 
+/*
+ * Decimal only, as util-linux reads counts: a leading 0 is no octal and
+ * 0x no hex, so "-n 010" is ten, and "--tag 0x10" an error.
+ */
 int parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(s, &end, 10);
 	if (errno)
 		return -errno;
 	return *end ? -EINVAL : 0;

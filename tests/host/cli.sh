@@ -75,6 +75,8 @@ usage_case sleep killable --timeout -1
 usage_case sleep killable --timeout 99999999999999999999s
 usage_case sleep killable --timeout
 usage_case sleep killable --tag abc
+usage_case sleep killable --tag 0x10
+usage_case load --max-sleepers 1e3
 usage_case sleep zombie
 usage_case sleep vfork --tag 3
 usage_case spawn stopped -n 0
