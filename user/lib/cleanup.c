@@ -132,14 +132,15 @@ static void thaw_mounts(struct cleanup *c)
 	}
 }
 
-static bool is_helper(pid_t pid)
+/* Is @pid one of ours?  Its name in @comm (16 bytes) if so. */
+static bool is_helper(pid_t pid, char *comm)
 {
-	char path[32], comm[32];
+	char path[32];
 	ssize_t n;
 	size_t i;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	n = read_file(path, comm, sizeof(comm));
+	n = read_file(path, comm, 16);
 	if (n <= 0)
 		return false;
 	comm[strcspn(comm, "\n")] = '\0';
@@ -161,6 +162,7 @@ static bool gone(pid_t pid)
 static int kill_helpers(struct cleanup *c)
 {
 	static pid_t pids[MAX_PIDS];
+	static char comms[MAX_PIDS][16];
 	uint64_t deadline;
 	struct timespec ms1 = { 0, 1000000 };
 	struct dirent *e;
@@ -174,11 +176,13 @@ static int kill_helpers(struct cleanup *c)
 		return 0;
 	while ((e = readdir(d)) && n < MAX_PIDS) {
 		pid = (pid_t)atoi(e->d_name);
-		if (pid <= 1 || pid == getpid() || !is_helper(pid) || gone(pid))
+		if (pid <= 1 || pid == getpid() || !is_helper(pid, comms[n]) ||
+		    gone(pid))
 			continue;
 		if (kill(pid, SIGKILL) < 0) {
 			if (errno != ESRCH) {
-				snprintf(what, sizeof(what), "pid %d", (int)pid);
+				snprintf(what, sizeof(what), "pid %d (%.15s)",
+					 (int)pid, comms[n]);
 				say(c, "kill", what, errno);
 			}
 			continue;
@@ -195,7 +199,8 @@ static int kill_helpers(struct cleanup *c)
 			nanosleep(&ms1, NULL);
 	} while (left && now_ns() < deadline);
 	for (i = 0; i < n; i++) {
-		snprintf(what, sizeof(what), "pid %d", (int)pids[i]);
+		snprintf(what, sizeof(what), "pid %d (%.15s)", (int)pids[i],
+			 comms[i]);
 		say(c, "killed", what, gone(pids[i]) ? 0 : ETIMEDOUT);
 	}
 	return n;
