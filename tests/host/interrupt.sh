@@ -203,6 +203,21 @@ killed() {
 	check "$* <- SIGKILL after ${delay}s, then cleanup" "$mark" "$rc" 9 ""
 }
 
+# helper_killed MODE N: spawn N, SIGKILL every HELPER it printed, then
+# 'dstate cleanup'.
+helper_killed() {
+	local mark helpers
+	run=$((run + 1))
+	mark=$$-$run
+	DSTATE_ITEST=$mark "$D" spawn "$1" -n "$2" > "$outf" 2> /dev/null
+	helpers=$(awk '$1 ~ /^[0-9]+$/ && $NF ~ /^[0-9]+$/ {print $NF}' "$outf" |
+		  sort -u)
+	[ -n "$helpers" ] && kill -KILL $helpers
+	"$D" cleanup > /dev/null 2>&1
+	check "spawn $1 -n $2, SIGKILL to its helpers $(echo $helpers), then cleanup" \
+		"$mark" "$?" 9 ""
+}
+
 delays="0.01 0.02 0.03 0.05 0.07 0.1 0.13 0.17 0.2 0.25 0.3 0.4 0.5"
 few="0.01 0.05 0.15 0.4"
 start=$(now_ms)
@@ -218,6 +233,10 @@ for d in $few; do
 	interrupt TERM "$d" pid spawn stopped -n 300
 	interrupt HUP "$d" pid spawn traced -n 100
 	interrupt TERM "$d" pid sleep vfork
+done
+
+for m in traced zombie vfork; do
+	helper_killed "$m" 3
 done
 
 if [ -n "$fsfreeze_ok" ]; then
@@ -241,15 +260,7 @@ if [ -n "$fsfreeze_ok" ]; then
 
 	# SIGKILL to the keeper spawn left: the writers stay in D until
 	# 'dstate cleanup' thaws.
-	run=$((run + 1))
-	mark=$$-$run
-	DSTATE_ITEST=$mark "$D" spawn fsfreeze -n 2 > "$outf" 2> /dev/null
-	out=$(cat "$outf")
-	helper=$(echo "$out" | awk '$1 ~ /^[0-9]+$/ {print $NF; exit}')
-	[ -n "$helper" ] && kill -KILL "$helper"
-	"$D" cleanup > /dev/null 2>&1
-	check "spawn fsfreeze, SIGKILL to its keeper $helper, then cleanup" \
-		"$mark" "$?" 9 ""
+	helper_killed fsfreeze 2
 
 	# SIGKILL to the keeper of 'dstate sleep fsfreeze' (its child).
 	run=$((run + 1))
