@@ -207,6 +207,8 @@ int cmd_spawn(int argc, char **argv)
 undo:
 	if (!ctx.sig)
 		ctx.sig = interrupt_pending(&stop);
+	if (started)
+		spawn_rescue(&ctx, &r, s);
 	spawn_kill(&r, s, started);
 	if (!r.kthread && spawn_reap(SPAWN_DEADLINE_NS))
 		pr_err("some processes outlived the undo: see 'dstate cleanup'");

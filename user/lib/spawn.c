@@ -411,6 +411,8 @@ static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, 
 		report(wr, getpid(), 0, -ret, err);
 		_exit(1);
 	}
+	/* Where it is, for dstate to undo should this process be killed. */
+	report(wr, getpid(), 0, 0, f.dir);
 	ret = fsfreeze_freeze(&f);
 	if (ret) {
 		report(wr, getpid(), 0, -ret, "could not freeze the filesystem (FIFREEZE)");
@@ -534,6 +536,10 @@ static void read_reports(struct spawn_ctx *c, const struct spawn_req *r,
 	unsigned int i;
 
 	while (read(c->rd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+		if (r->m->kind == METHOD_FSFREEZE && !m.err && !m.child) {
+			snprintf(c->fs_dir, sizeof(c->fs_dir), "%.127s", m.text);
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			if (forked_pid(r, &s[i]) != m.pid)
 				continue;
@@ -717,6 +723,30 @@ int spawn_reap(uint64_t timeout_ns)
 			return -ETIMEDOUT;
 		nanosleep(&ms1, NULL);
 	}
+}
+
+void spawn_rescue(struct spawn_ctx *c, const struct spawn_req *r,
+		  const struct spawned *s)
+{
+	struct fsfreeze f;
+	pid_t keeper = s->helper;
+
+	if (r->m->kind != METHOD_FSFREEZE || keeper <= 0)
+		return;
+	read_reports(c, r, NULL, 0);
+	if (!c->fs_dir[0])
+		return;
+	/* Alive, it undoes it all itself on SIGTERM. */
+	if (waitpid(keeper, NULL, WNOHANG) != keeper && kill(keeper, 0) == 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.loop_fd = -1;		/* the keeper's closed as it died: AUTOCLEAR */
+	f.mounted = true;
+	f.frozen = true;
+	snprintf(f.dir, sizeof(f.dir), "%s", c->fs_dir);
+	snprintf(f.image, sizeof(f.image), "%s/image", c->fs_dir);
+	snprintf(f.mnt, sizeof(f.mnt), "%s/mnt", c->fs_dir);
+	fsfreeze_teardown(&f, 2000);
 }
 
 void spawn_commit(struct spawn_ctx *c, const struct spawn_req *r,

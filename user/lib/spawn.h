@@ -44,6 +44,7 @@ struct spawn_ctx {
 	int own_rd, own_wr;	/* the owner pipe: see interrupt.h */
 	const sigset_t *stop;	/* signals that end spawn_wait(), or NULL */
 	int sig;		/* the one that did */
+	char fs_dir[128];	/* fsfreeze: the keeper's, once it said */
 };
 
 int spawn_begin(struct spawn_ctx *c);
@@ -75,6 +76,13 @@ void spawn_kill(const struct spawn_req *r, struct spawned *s, unsigned int n);
  * Returns 0, or -ETIMEDOUT when some remain.
  */
 int spawn_reap(uint64_t timeout_ns);
+
+/*
+ * fsfreeze, before spawn_kill(): if the keeper is already gone (SIGKILL),
+ * thaw, unmount and delete its filesystem here, so that its writers end.
+ */
+void spawn_rescue(struct spawn_ctx *c, const struct spawn_req *r,
+		  const struct spawned *s);
 
 /* Tell the helpers to stay after dstate exits (spawn succeeded). */
 void spawn_commit(struct spawn_ctx *c, const struct spawn_req *r,
