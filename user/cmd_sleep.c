@@ -14,6 +14,7 @@
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/fsfreeze.h"
+#include "lib/interrupt.h"
 #include "lib/kmodload.h"
 #include "lib/modes.h"
 #include "lib/procfs.h"
@@ -36,7 +37,9 @@ static void sleep_usage(void)
 	printf(" (traced and zombie need a second process: use 'dstate spawn')\n\n"
 	       "vfork ends when the timeout passes or its child is killed; stopped on\n"
 	       "SIGCONT; running after the timeout; fsfreeze thaws after the timeout or\n"
-	       "when its keeper (the child printed on stderr) gets SIGTERM or SIGINT.\n\n"
+	       "when its keeper (the child printed on stderr) gets SIGTERM or SIGINT.\n"
+	       "SIGINT, SIGTERM or SIGHUP to this process undo what it made (the keeper\n"
+	       "thaws, unmounts and deletes), and it dies of the signal (128+N).\n\n"
 	       "Options:\n"
 	       " -t, --timeout DUR   wake after DUR (500ms, 2s, 1m, plain seconds)\n"
 	       " -g, --tag N         a tag, for 'dstate release --tag N' (module modes)\n"
@@ -104,6 +107,7 @@ static int sleep_module(const struct dstate_method *m, uint64_t timeout,
 }
 
 static uint64_t vfork_deadline;
+static pid_t vfork_parent;
 
 /* The parent of a vfork sleeps in D (killable) until the child exits. */
 static int sleep_vfork(uint64_t timeout, const char **how)
@@ -113,6 +117,7 @@ static int sleep_vfork(uint64_t timeout, const char **how)
 	int status;
 
 	vfork_deadline = timeout ? now_ns() + timeout : 0;
+	vfork_parent = getpid();
 	announce("vfork", 0, NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -126,19 +131,22 @@ static int sleep_vfork(uint64_t timeout, const char **how)
 	if (v == 0) {
 		/* NOLINTBEGIN(clang-analyzer-unix.Vfork) */
 		sigset_t none;
-		struct timespec ts;
+		struct timespec ms10 = { 0, 10000000 };
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		helper_name("dstate-vfork");
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (!vfork_deadline) {
-			for (;;)
-				pause();
+		/*
+		 * The parent, in D with every signal blocked, cannot act on
+		 * SIGINT, SIGTERM or SIGHUP: this child ends the vfork when
+		 * one is pending there, and the parent then dies of it.
+		 */
+		while (!vfork_deadline || now_ns() < vfork_deadline) {
+			if (proc_stop_pending(vfork_parent))
+				break;
+			nanosleep(&ms10, NULL);
 		}
-		ts.tv_sec = (time_t)(vfork_deadline / NSEC_PER_SEC);
-		ts.tv_nsec = (long)(vfork_deadline % NSEC_PER_SEC);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
-			;
 		_exit(0);
 		/* NOLINTEND(clang-analyzer-unix.Vfork) */
 	}
@@ -183,17 +191,59 @@ static int sleep_running(uint64_t timeout, const char **how)
  * (the pipe closes when this process closes its end or dies), then
  * unmounts and deletes everything.
  */
+/*
+ * The keeper's wait: until the timeout, a signal to itself, or one pending
+ * for the writer, its parent, which sleeps in D and cannot act on it
+ * (SIGKILL included: it too waits for the thaw).
+ */
+static void keeper_wait(uint64_t timeout)
+{
+	uint64_t deadline = timeout ? now_ns() + timeout : 0;
+	struct timespec ms10 = { 0, 10000000 };
+	pid_t writer = getppid();
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* The writer dying cannot happen while frozen, but be sure. */
+	prctl(PR_SET_PDEATHSIG, SIGHUP);
+	while (!deadline || now_ns() < deadline) {
+		sig = sigtimedwait(&set, NULL, &ms10);
+		if (sig > 0 || getppid() != writer ||
+		    proc_stop_pending(writer))
+			return;
+	}
+}
+
 static int sleep_fsfreeze(uint64_t timeout, const char **how)
 {
 	struct fsfreeze f;
+	sigset_t stop;
 	char err[200];
-	int pfd[2], ret, status;
+	int pfd[2], ret, status, sig;
 	pid_t keeper;
 
+	/*
+	 * Until the keeper is there to undo it, a signal waits: what is
+	 * made is undone, then this process dies of it.  A write to a
+	 * closed stdout must not kill it either.
+	 */
+	interrupt_block(&stop);
+	signal(SIGPIPE, SIG_IGN);
 	ret = fsfreeze_setup(&f, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err);
 		return -1;
+	}
+	sig = interrupt_pending(&stop);
+	if (sig) {
+		fsfreeze_teardown(&f, 0);
+		interrupt_exit(sig);
 	}
 	if (pipe(pfd) < 0) {
 		pr_err("could not make a pipe: %s", strerror(errno));
@@ -213,25 +263,11 @@ static int sleep_fsfreeze(uint64_t timeout, const char **how)
 		return -1;
 	}
 	if (keeper == 0) {
-		struct timespec ts = {
-			.tv_sec = (time_t)(timeout / NSEC_PER_SEC),
-			.tv_nsec = (long)(timeout % NSEC_PER_SEC),
-		};
-		sigset_t set;
 		char c;
 
 		close(pfd[1]);
-		sigemptyset(&set);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIGQUIT);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		/* The writer dying cannot happen while frozen, but be sure. */
-		prctl(PR_SET_PDEATHSIG, SIGHUP);
-		while (sigtimedwait(&set, NULL, timeout ? &ts : NULL) < 0 &&
-		       errno == EINTR)
-			;
+		helper_name("dstate-keeper");
+		keeper_wait(timeout);
 		fsfreeze_thaw(&f);
 		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
 			;
@@ -243,6 +279,10 @@ static int sleep_fsfreeze(uint64_t timeout, const char **how)
 	ret = fsfreeze_write(&f, "writer");
 	close(pfd[1]);
 	waitpid(keeper, &status, 0);
+	/* The keeper has undone it all: now die of what stopped it. */
+	sig = interrupt_pending(&stop);
+	if (sig)
+		interrupt_exit(sig);
 	if (ret) {
 		pr_err("could not write to %s: %s", f.mnt, strerror(-ret));
 		return -1;

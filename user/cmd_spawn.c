@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "dstate.h"
 #include "lib/device.h"
 #include "lib/duration.h"
+#include "lib/interrupt.h"
 #include "lib/modes.h"
 #include "lib/procfs.h"
 #include "lib/spawn.h"
@@ -24,7 +26,9 @@ static void spawn_usage(void)
 	printf("Usage:\n dstate spawn MODE [-n N] [--timeout DUR] [--tag N] [--kthread]\n\n"
 	       "Start N processes (or kernel threads) in MODE, wait until /proc shows\n"
 	       "each in its state, print them and exit 0, leaving them there.  Fails\n"
-	       "(and undoes what it started) if a state is not reached in %llus.\n\n"
+	       "(and undoes what it started) if a state is not reached in %llus.\n"
+	       "SIGINT, SIGTERM or SIGHUP before the table is printed undo it all\n"
+	       "too, and dstate dies of the signal (exit status 128+N).\n\n"
 	       "Modes:\n", (unsigned long long)(SPAWN_DEADLINE_NS / NSEC_PER_SEC));
 	for (i = 0; i < dstate_method_count; i++)
 		printf(" %-16s %c  %s\n", dstate_methods[i].name,
@@ -38,7 +42,8 @@ static void spawn_usage(void)
 	       " running    any fatal signal\n"
 	       " fsfreeze   SIGTERM to HELPER (the keeper): it thaws, the writers finish,\n"
 	       "            and it unmounts and deletes the filesystem; SIGKILL to a\n"
-	       "            writer waits for the thaw\n\n"
+	       "            writer waits for the thaw\n"
+	       "All the above: 'dstate cleanup' (also after SIGKILL to a helper)\n\n"
 	       "Options:\n"
 	       " -n, --count N       how many (default 1)\n"
 	       " -t, --timeout DUR   module modes: the sleep's timeout; vfork, zombie,\n"
@@ -63,6 +68,7 @@ int cmd_spawn(int argc, char **argv)
 	struct libscols_table *tb;
 	struct spawn_ctx ctx;
 	struct spawned *s;
+	sigset_t stop;
 	bool have_tag = false;
 	unsigned int i, started = 0, bad = 0;
 	uint64_t count = 1;
@@ -121,13 +127,23 @@ int cmd_spawn(int argc, char **argv)
 			return EXIT_FAILURE;
 	}
 
+	/*
+	 * Until the table is printed, SIGINT, SIGTERM and SIGHUP undo what
+	 * was started; as a subreaper, this process then reaps every
+	 * descendant, so that nothing is left when it dies of the signal.
+	 */
+	interrupt_block(&stop);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	s = calloc(count, sizeof(*s));
 	if (!s || spawn_begin(&ctx)) {
 		pr_err("could not spawn: %s", strerror(errno ? errno : ENOMEM));
 		free(s);
 		return EXIT_FAILURE;
 	}
+	ctx.stop = &stop;
 	ret = spawn_start(&ctx, &r, s, (unsigned int)count, &started);
+	if (ret == -EINTR)
+		goto undo;
 	if (ret) {
 		if (r.kthread)
 			dev_complain("start a kernel thread", -ret);
@@ -137,6 +153,10 @@ int cmd_spawn(int argc, char **argv)
 		goto undo;
 	}
 	ret = spawn_wait(&ctx, &r, s, started, SPAWN_DEADLINE_NS, &bad);
+	if (!ctx.sig)
+		ctx.sig = interrupt_pending(&stop);
+	if (ctx.sig)
+		goto undo;	/* a child may have died of it: say nothing */
 	if (ret) {
 		struct spawned *b = &s[bad];
 
@@ -156,6 +176,9 @@ int cmd_spawn(int argc, char **argv)
 		goto undo;
 	}
 
+	/* From here on, what is printed stays. */
+	spawn_commit(&ctx, &r, started);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	tb = table_new("spawned");
 	table_col(tb, "PID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT);
 	table_col(tb, "COMM", SCOLS_JSON_STRING, 0);
@@ -182,7 +205,17 @@ int cmd_spawn(int argc, char **argv)
 	status = EXIT_SUCCESS;
 	goto out;
 undo:
+	if (!ctx.sig)
+		ctx.sig = interrupt_pending(&stop);
+	if (started)
+		spawn_rescue(&ctx, &r, s);
 	spawn_kill(&r, s, started);
+	if (!r.kthread && spawn_reap(SPAWN_DEADLINE_NS))
+		pr_err("some processes outlived the undo: see 'dstate cleanup'");
+	if (ctx.sig) {
+		spawn_end(&ctx);
+		interrupt_exit(ctx.sig);
+	}
 out:
 	spawn_end(&ctx);
 	if (r.dev_fd >= 0)

@@ -36,6 +36,8 @@ static const struct {
 	{ "wait", cmd_wait, "PID [--timeout DUR]", "wait for any process to end" },
 	{ "matrix", cmd_matrix, "[MODE...]",
 	  "check each mode against each signal" },
+	{ "cleanup", cmd_cleanup, "",
+	  "undo what a killed dstate left (frozen mounts, helpers, loops)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -78,5 +78,6 @@ int cmd_state(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 
 #endif

@@ -7,12 +7,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +23,7 @@
 #include "device.h"
 #include "duration.h"
 #include "fsfreeze.h"
+#include "interrupt.h"
 #include "procfs.h"
 #include "spawn.h"
 
@@ -36,12 +39,22 @@ int spawn_begin(struct spawn_ctx *c)
 {
 	int fds[2];
 
+	memset(c, 0, sizeof(*c));
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	c->rd = fds[0];
 	c->wr = fds[1];
 	/* Children write in blocking mode: clear it on their side only. */
 	fcntl(c->wr, F_SETFL, 0);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		close(c->rd);
+		close(c->wr);
+		return -errno;
+	}
+	c->own_rd = fds[0];
+	c->own_wr = fds[1];
+	/* A helper gone meanwhile leaves its byte: never block on it. */
+	fcntl(c->own_wr, F_SETFL, O_NONBLOCK);
 	return 0;
 }
 
@@ -49,6 +62,9 @@ void spawn_end(struct spawn_ctx *c)
 {
 	close(c->rd);
 	close(c->wr);
+	close(c->own_rd);
+	if (c->own_wr >= 0)
+		close(c->own_wr);
 }
 
 static void report(int fd, int pid, int child, int err, const char *text)
@@ -79,10 +95,17 @@ static void close_fds_from(unsigned int first, unsigned int last)
 		close((int)fd);
 }
 
-void child_detach(int keep_fd)
+void child_detach(int keep_fd, int keep_fd2)
 {
 	sigset_t none;
 	int sig, devnull;
+
+	if (keep_fd2 > keep_fd) {
+		int t = keep_fd;
+
+		keep_fd = keep_fd2;
+		keep_fd2 = t;
+	}
 
 	setsid();
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -98,8 +121,16 @@ void child_detach(int keep_fd)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (keep_fd >= 3) {
+	/* Here keep_fd >= keep_fd2: close around both. */
+	if (keep_fd2 >= 3) {
+		close_fds_from(3, (unsigned int)keep_fd2 - 1);
+		close_fds_from((unsigned int)keep_fd2 + 1,
+			       (unsigned int)keep_fd - 1);
+		fcntl(keep_fd2, F_SETFD, FD_CLOEXEC);
+	} else if (keep_fd >= 3) {
 		close_fds_from(3, (unsigned int)keep_fd - 1);
+	}
+	if (keep_fd >= 3) {
 		close_fds_from((unsigned int)keep_fd + 1, ~0U);
 		fcntl(keep_fd, F_SETFD, FD_CLOEXEC);
 	} else {
@@ -153,17 +184,20 @@ static void __attribute__((noreturn)) child_module(const struct spawn_req *r, in
  */
 /* What the vfork child reads: statics, not the parent's stack frame. */
 static uint64_t vfork_deadline;
-static int vfork_wr;
+static int vfork_wr, vfork_own;
 static pid_t vfork_parent;
 
-static void __attribute__((noreturn)) child_vfork(const struct spawn_req *r, int wr)
+static void __attribute__((noreturn)) child_vfork(const struct spawn_req *r, int wr,
+						  int own)
 {
 	sigset_t all;
 	pid_t v;
 
 	vfork_deadline = deadline_of(r->timeout_ns);
 	vfork_wr = wr;
+	vfork_own = own;
 	vfork_parent = getpid();
+	helper_name("dstate-vfork");
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* As in cmd_sleep.c: the child does more than POSIX allows, safely. */
@@ -178,6 +212,9 @@ static void __attribute__((noreturn)) child_vfork(const struct spawn_req *r, int
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		report(vfork_wr, vfork_parent, getpid(), 0, NULL);
+		/* dstate gone before it said "stay": end the vfork. */
+		if (owner_wait(vfork_own, vfork_deadline) == OWNER_GONE)
+			_exit(0);
 		sleep_until(vfork_deadline);
 		_exit(0);
 		/* NOLINTEND(clang-analyzer-unix.Vfork) */
@@ -191,6 +228,7 @@ static void __attribute__((noreturn)) child_vfork(const struct spawn_req *r, int
 
 static void __attribute__((noreturn)) child_stopped(void)
 {
+	helper_name("dstate-stopped");
 	raise(SIGSTOP);
 	/* Continued: that is the end of it. */
 	_exit(0);
@@ -201,11 +239,12 @@ static void __attribute__((noreturn)) child_stopped(void)
  * lives; if the tracer went away the tracee would run on, so the tracer
  * stays and the tracee dies with it (PDEATHSIG).
  */
-static void __attribute__((noreturn)) child_traced(int wr)
+static void __attribute__((noreturn)) child_traced(int wr, int own)
 {
 	pid_t tracer = getpid(), c;
 	int status;
 
+	helper_name("dstate-tracer");
 	c = fork();
 	if (c < 0) {
 		report(wr, tracer, 0, errno, "could not fork");
@@ -215,6 +254,7 @@ static void __attribute__((noreturn)) child_traced(int wr)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != tracer)
 			_exit(0);
+		helper_name("dstate-traced");
 		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0) {
 			report(wr, tracer, getpid(), errno,
 			       "could not PTRACE_TRACEME");
@@ -224,6 +264,9 @@ static void __attribute__((noreturn)) child_traced(int wr)
 		_exit(0);
 	}
 	report(wr, tracer, c, 0, NULL);
+	/* dstate gone before it said "stay": the tracee dies with us. */
+	if (owner_wait(own, 0) == OWNER_GONE)
+		_exit(0);
 	/* Every stop is left as it is: the tracee runs again only by SIGKILL. */
 	for (;;) {
 		if (waitpid(c, &status, __WALL) < 0) {
@@ -237,31 +280,48 @@ static void __attribute__((noreturn)) child_traced(int wr)
 }
 
 /* A parent that never reaps its exited child; ends after the timeout. */
-static void __attribute__((noreturn)) child_zombie(const struct spawn_req *r, int wr)
+static void __attribute__((noreturn)) child_zombie(const struct spawn_req *r, int wr,
+						   int own)
 {
 	uint64_t deadline = deadline_of(r->timeout_ns);
 	pid_t z;
 
+	helper_name("dstate-zparent");
 	z = fork();
 	if (z < 0) {
 		report(wr, getpid(), 0, errno, "could not fork");
 		_exit(1);
 	}
-	if (z == 0)
+	if (z == 0) {
+		helper_name("dstate-zombie");
 		_exit(0);
+	}
 	report(wr, getpid(), z, 0, NULL);
+	if (owner_wait(own, deadline) == OWNER_GONE)
+		_exit(0);	/* init reaps the zombie */
 	sleep_until(deadline);
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) child_running(const struct spawn_req *r)
+static void __attribute__((noreturn)) child_running(const struct spawn_req *r,
+						    int own)
 {
 	uint64_t deadline = deadline_of(r->timeout_ns);
 	volatile unsigned long spin = 0;
+	struct pollfd p = { .fd = own, .events = POLLIN };
+	char c;
 
+	helper_name("dstate-running");
 	for (;;) {
 		for (spin = 0; spin < 1000000; spin++)
 			;
+		/* Until dstate says "stay", end if it is gone. */
+		if (p.fd >= 0 && poll(&p, 1, 0) > 0) {
+			if (read(p.fd, &c, 1) != 1)
+				_exit(0);
+			close(p.fd);
+			p.fd = -1;
+		}
 		if (deadline && now_ns() >= deadline)
 			_exit(0);
 	}
@@ -273,16 +333,66 @@ static void __attribute__((noreturn)) child_running(const struct spawn_req *r)
  * SIGQUIT, or the timeout; then thaws, lets the writers finish, unmounts
  * and deletes everything before it exits.
  */
+/*
+ * The keeper's wait: until the deadline, a signal to end, the last writer
+ * gone, or dstate gone before it said "stay" (@own at end of file).
+ */
+static void keeper_wait(const sigset_t *set, int own, uint64_t deadline,
+			unsigned int alive)
+{
+	struct signalfd_siginfo si;
+	struct pollfd p[2];
+	int sfd, status, ms, r;
+	uint64_t now;
+	char c;
+
+	sfd = signalfd(-1, set, SFD_CLOEXEC);
+	if (sfd < 0)
+		return;		/* cannot wait: thaw now */
+	while (alive) {
+		ms = -1;
+		if (deadline) {
+			now = now_ns();
+			if (now >= deadline)
+				break;
+			ms = (int)((deadline - now) / NSEC_PER_MSEC) + 1;
+		}
+		p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = own, .events = POLLIN };
+		r = poll(p, own >= 0 ? 2 : 1, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (own >= 0 && p[1].revents) {
+			if (read(own, &c, 1) != 1)
+				break;		/* dstate is gone */
+			close(own);
+			own = -1;
+		}
+		if (!(p[0].revents & POLLIN))
+			continue;
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD)
+			break;			/* told to end */
+		while (waitpid(-1, &status, WNOHANG) > 0)
+			alive--;
+	}
+	close(sfd);
+	if (own >= 0)
+		close(own);
+}
+
 static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, int wr,
-						     unsigned int n)
+						     int own, unsigned int n)
 {
 	struct fsfreeze f;
 	uint64_t deadline = deadline_of(r->timeout_ns);
-	struct timespec ts, *tsp = NULL;
 	char err[200], name[32];
 	sigset_t set;
 	unsigned int i, alive = 0;
-	int ret, sig, status;
+	int ret, status;
 	pid_t w;
 
 	sigemptyset(&set);
@@ -292,12 +402,17 @@ static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, 
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Its reports to a dead dstate must not kill it before it thaws. */
+	signal(SIGPIPE, SIG_IGN);
+	helper_name("dstate-keeper");
 
 	ret = fsfreeze_setup(&f, err, sizeof(err));
 	if (ret) {
 		report(wr, getpid(), 0, -ret, err);
 		_exit(1);
 	}
+	/* Where it is, for dstate to undo should this process be killed. */
+	report(wr, getpid(), 0, 0, f.dir);
 	ret = fsfreeze_freeze(&f);
 	if (ret) {
 		report(wr, getpid(), 0, -ret, "could not freeze the filesystem (FIFREEZE)");
@@ -311,7 +426,8 @@ static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, 
 			break;
 		}
 		if (w == 0) {
-			child_detach(-1);
+			child_detach(-1, -1);
+			helper_name("dstate-writer");
 			snprintf(name, sizeof(name), "writer%u", i);
 			_exit(fsfreeze_write(&f, name) ? 1 : 0);
 		}
@@ -319,25 +435,7 @@ static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, 
 		report(wr, getpid(), w, 0, NULL);
 	}
 	close(wr);
-	while (alive) {
-		if (deadline) {
-			uint64_t now = now_ns();
-			uint64_t left = deadline > now ? deadline - now : 0;
-
-			if (!left)
-				break;
-			ts.tv_sec = (time_t)(left / NSEC_PER_SEC);
-			ts.tv_nsec = (long)(left % NSEC_PER_SEC);
-			tsp = &ts;
-		}
-		sig = sigtimedwait(&set, NULL, tsp);
-		if (sig < 0 && errno == EINTR)
-			continue;
-		if (sig < 0 || sig != SIGCHLD)
-			break;		/* timed out, or told to end */
-		while (waitpid(-1, &status, WNOHANG) > 0)
-			alive--;
-	}
+	keeper_wait(&set, own, deadline, alive);
 	fsfreeze_thaw(&f);
 	while (alive && waitpid(-1, &status, 0) > 0)
 		alive--;
@@ -369,8 +467,8 @@ int spawn_start(struct spawn_ctx *c, const struct spawn_req *r,
 		if (pid < 0)
 			return -errno;
 		if (pid == 0) {
-			child_detach(c->wr);
-			child_fsfreeze(r, c->wr, n);
+			child_detach(c->wr, c->own_rd);
+			child_fsfreeze(r, c->wr, c->own_rd, n);
 		}
 		for (i = 0; i < n; i++)
 			s[i].helper = pid;
@@ -378,24 +476,29 @@ int spawn_start(struct spawn_ctx *c, const struct spawn_req *r,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
+		if (c->stop) {
+			c->sig = interrupt_pending(c->stop);
+			if (c->sig)
+				return -EINTR;
+		}
 		pid = fork();
 		if (pid < 0)
 			return -errno;
 		if (pid == 0) {
-			child_detach(c->wr);
+			child_detach(c->wr, c->own_rd);
 			switch (r->m->kind) {
 			case METHOD_MODULE:
 				child_module(r, c->wr);
 			case METHOD_VFORK:
-				child_vfork(r, c->wr);
+				child_vfork(r, c->wr, c->own_rd);
 			case METHOD_STOPPED:
 				child_stopped();
 			case METHOD_TRACED:
-				child_traced(c->wr);
+				child_traced(c->wr, c->own_rd);
 			case METHOD_ZOMBIE:
-				child_zombie(r, c->wr);
+				child_zombie(r, c->wr, c->own_rd);
 			case METHOD_RUNNING:
-				child_running(r);
+				child_running(r, c->own_rd);
 			default:
 				_exit(1);
 			}
@@ -433,6 +536,10 @@ static void read_reports(struct spawn_ctx *c, const struct spawn_req *r,
 	unsigned int i;
 
 	while (read(c->rd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+		if (r->m->kind == METHOD_FSFREEZE && !m.err && !m.child) {
+			snprintf(c->fs_dir, sizeof(c->fs_dir), "%.127s", m.text);
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			if (forked_pid(r, &s[i]) != m.pid)
 				continue;
@@ -528,7 +635,14 @@ int spawn_wait(struct spawn_ctx *c, const struct spawn_req *r,
 		{
 			struct timespec ts = { 0, delay };
 
-			nanosleep(&ts, NULL);
+			if (c->stop) {
+				c->sig = sigtimedwait(c->stop, NULL, &ts);
+				if (c->sig > 0)
+					return -EINTR;
+				c->sig = 0;
+			} else {
+				nanosleep(&ts, NULL);
+			}
 			if (delay < 5000000)
 				delay *= 2;
 		}
@@ -589,4 +703,89 @@ int wait_for_state(pid_t pid, const char *letters, uint64_t timeout_ns,
 				delay *= 2;
 		}
 	}
+}
+
+int spawn_reap(uint64_t timeout_ns)
+{
+	uint64_t deadline = now_ns() + timeout_ns;
+	struct timespec ms1 = { 0, 1000000 };
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, NULL, __WALL | WNOHANG);
+		if (pid > 0)
+			continue;
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			return 0;	/* ECHILD: none left */
+		if (now_ns() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&ms1, NULL);
+	}
+}
+
+void spawn_rescue(struct spawn_ctx *c, const struct spawn_req *r,
+		  const struct spawned *s)
+{
+	struct fsfreeze f;
+	pid_t keeper = s->helper;
+
+	if (r->m->kind != METHOD_FSFREEZE || keeper <= 0)
+		return;
+	read_reports(c, r, NULL, 0);
+	if (!c->fs_dir[0])
+		return;
+	/* Alive, it undoes it all itself on SIGTERM. */
+	if (waitpid(keeper, NULL, WNOHANG) != keeper && kill(keeper, 0) == 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.loop_fd = -1;		/* the keeper's closed as it died: AUTOCLEAR */
+	f.mounted = true;
+	f.frozen = true;
+	snprintf(f.dir, sizeof(f.dir), "%s", c->fs_dir);
+	snprintf(f.image, sizeof(f.image), "%s/image", c->fs_dir);
+	snprintf(f.mnt, sizeof(f.mnt), "%s/mnt", c->fs_dir);
+	fsfreeze_teardown(&f, 2000);
+}
+
+void spawn_commit(struct spawn_ctx *c, const struct spawn_req *r,
+		  unsigned int n)
+{
+	static const char stay[256];
+	unsigned int left;
+	ssize_t w;
+
+	switch (r->m->kind) {
+	case METHOD_FSFREEZE:
+		left = 1;
+		break;
+	case METHOD_VFORK:
+	case METHOD_TRACED:
+	case METHOD_ZOMBIE:
+	case METHOD_RUNNING:
+		left = n;
+		break;
+	default:
+		left = 0;
+	}
+	/* One byte each; the pipe holds 64k, and they read as we write. */
+	while (left) {
+		w = write(c->own_wr, stay, left < sizeof(stay) ? left : sizeof(stay));
+		if (w > 0) {
+			left -= (unsigned int)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = c->own_wr, .events = POLLOUT };
+
+			if (poll(&p, 1, 1000) > 0)
+				continue;
+		}
+		break;
+	}
+	close(c->own_wr);
+	c->own_wr = -1;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "modes.h"
@@ -40,6 +41,10 @@ struct spawned {
  */
 struct spawn_ctx {
 	int rd, wr;
+	int own_rd, own_wr;	/* the owner pipe: see interrupt.h */
+	const sigset_t *stop;	/* signals that end spawn_wait(), or NULL */
+	int sig;		/* the one that did */
+	char fs_dir[128];	/* fsfreeze: the keeper's, once it said */
 };
 
 int spawn_begin(struct spawn_ctx *c);
@@ -55,7 +60,8 @@ int spawn_start(struct spawn_ctx *c, const struct spawn_req *r,
 /*
  * Poll /proc until each reaches its letter, or @timeout_ns passes.
  * Returns 0, or -ETIMEDOUT / -ECHILD (it died) / the child's -errno, with
- * @*bad the index of the first that failed.
+ * @*bad the index of the first that failed; -EINTR with @c->sig when a
+ * signal of @c->stop came.
  */
 int spawn_wait(struct spawn_ctx *c, const struct spawn_req *r,
 	       struct spawned *s, unsigned int n, uint64_t timeout_ns,
@@ -63,6 +69,24 @@ int spawn_wait(struct spawn_ctx *c, const struct spawn_req *r,
 
 /* Undo: release module sleepers, SIGKILL the rest (not permanent ones). */
 void spawn_kill(const struct spawn_req *r, struct spawned *s, unsigned int n);
+
+/*
+ * After spawn_kill(), as a child subreaper: reap every descendant (the
+ * keeper once it has torn down) until none is left or @timeout_ns passes.
+ * Returns 0, or -ETIMEDOUT when some remain.
+ */
+int spawn_reap(uint64_t timeout_ns);
+
+/*
+ * fsfreeze, before spawn_kill(): if the keeper is already gone (SIGKILL),
+ * thaw, unmount and delete its filesystem here, so that its writers end.
+ */
+void spawn_rescue(struct spawn_ctx *c, const struct spawn_req *r,
+		  const struct spawned *s);
+
+/* Tell the helpers to stay after dstate exits (spawn succeeded). */
+void spawn_commit(struct spawn_ctx *c, const struct spawn_req *r,
+		  unsigned int n);
 
 /*
  * Wait for @pid to show one of @letters, with a deadline, polling /proc
@@ -73,7 +97,8 @@ int wait_for_state(pid_t pid, const char *letters, uint64_t timeout_ns,
 		   char *seen);
 
 /* The setup each long-lived child does: its own session, stdio on
- * /dev/null, default signal actions, nothing blocked, no stray fds. */
-void child_detach(int keep_fd);
+ * /dev/null, default signal actions, nothing blocked, no stray fds but
+ * @keep_fd and @keep_fd2 (-1: none). */
+void child_detach(int keep_fd, int keep_fd2);
 
 #endif

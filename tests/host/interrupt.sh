@@ -1,0 +1,316 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host test: every command that creates something, interrupted.  Each
+# command runs with its own TMPDIR and a mark in its environment (which
+# its children inherit), and is sent a signal after a chosen delay:
+#
+#  - SIGINT to its process group, as Ctrl-C would (timeout(1)), at a dozen
+#    delays from 10ms to 500ms;
+#  - SIGTERM and SIGHUP to its pid alone (timeout --foreground);
+#  - SIGKILL to dstate, or to a helper once spawn has left it, followed by
+#    'dstate cleanup'.
+#
+# After each, the mounts and loop devices under the TMPDIR, the TMPDIR's
+# contents and the processes bearing the mark must be as before: none.
+# A run that ended before the signal (exit 0) is undone first as
+# 'dstate spawn --help' says.  The exit status must be 0 or 128+signal.
+# The delays are the inputs; every wait is a poll with a deadline.
+# Needs root, a loop device and mke2fs for the fsfreeze cases.  Prints TAP.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+D=${DSTATE:-$here/../../user/dstate}
+n=0 failed=0 left=0 cases=0
+
+echo "TAP version 13"
+if [ "$(id -u)" != 0 ]; then
+	echo "ok 1 - interruptions # SKIP needs root (mounts, loop devices, ptrace)"
+	echo "1..1"
+	exit 0
+fi
+tmp=$(mktemp -d /tmp/dstate-itest.XXXXXX)
+# Output goes to a file: a process stranded in D must not hang a $(...).
+outf=$(mktemp /tmp/dstate-itest-out.XXXXXX)
+trap 'rm -f "$outf"' EXIT
+export TMPDIR=$tmp
+fsfreeze_ok=1 why=
+if ! losetup -f > /dev/null 2>&1; then
+	fsfreeze_ok= why="no free loop device (losetup -f)"
+elif ! command -v mke2fs > /dev/null && ! command -v busybox > /dev/null; then
+	fsfreeze_ok= why="no mke2fs"
+fi
+
+ok() {	# ok PASS NAME
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# The processes that bear MARK in their environment.
+marked() {
+	grep -lzx "DSTATE_ITEST=$1" /proc/[0-9]*/environ 2> /dev/null |
+		sed 's#^/proc/\([0-9]*\)/environ$#\1#' | grep -vx "$$"
+}
+
+# What a run may leave: mounts, loop devices, files, marked processes.
+leftovers() {	# leftovers MARK
+	local f p
+	grep -F " $tmp/" /proc/mounts | awk '{print "mount " $2}'
+	for f in /sys/block/loop*/loop/backing_file; do
+		[ -r "$f" ] || continue
+		grep -qF "$tmp/" "$f" 2> /dev/null &&
+			echo "loop ${f#/sys/block/}: $(cat "$f")"
+	done
+	(cd "$tmp" && find . -mindepth 1 -maxdepth 1 -printf 'file %p\n')
+	for p in $(marked "$1"); do
+		echo "process $p $(awk '{print $2, $3}' "/proc/$p/stat" 2> /dev/null)"
+	done
+}
+
+# Poll until nothing is left, for up to DEADLINE_MS; print what remains.
+settled() {	# settled MARK DEADLINE_MS
+	local end=$(( $(now_ms) + $2 )) out
+	while :; do
+		out=$(leftovers "$1")
+		[ -z "$out" ] && return 0
+		[ "$(now_ms)" -ge "$end" ] && break
+		sleep 0.005
+	done
+	echo "$out"
+	return 1
+}
+
+# Undo by force what a failed case left, so that the next starts clean.
+scrub() {	# scrub MARK
+	local m f p end
+	for m in $(grep -F " $tmp/" /proc/mounts | awk '{print $2}'); do
+		fsfreeze -u "$m" 2> /dev/null
+	done
+	end=$(( $(now_ms) + 5000 ))
+	while p=$(marked "$1") && [ -n "$p" ] && [ "$(now_ms)" -lt "$end" ]; do
+		kill -KILL $p 2> /dev/null
+		sleep 0.01
+	done
+	for m in $(grep -F " $tmp/" /proc/mounts | awk '{print $2}' | sort -r); do
+		umount "$m" 2> /dev/null || umount -l "$m"
+	done
+	for f in /sys/block/loop*/loop/backing_file; do
+		grep -qF "$tmp/" "$f" 2> /dev/null &&
+			losetup -d "/dev/$(echo "$f" | cut -d/ -f4)"
+	done
+	rm -rf "${tmp:?}"/*
+}
+
+# Undo what a finished spawn printed, as its --help says.
+undo_spawned() {	# undo_spawned MODE OUTPUT
+	local pid helper f
+	# PID COMM MODE STATE STATE_NAME [HELPER]; STATE_NAME may hold a space.
+	while read -r -a f; do
+		[ ${#f[@]} -gt 0 ] || continue
+		pid=${f[0]} helper=${f[-1]}
+		case $pid in ''|*[!0-9]*) continue ;; esac
+		case $helper in *[!0-9]*) helper= ;; esac
+		if [ "$1" = fsfreeze ]; then
+			kill -TERM "$helper" 2> /dev/null
+		else
+			kill -KILL "$pid" ${helper:+"$helper"} 2> /dev/null
+		fi
+	done <<< "$2"
+}
+
+# check NAME MARK RC WANT_SIG OUTPUT [FAILED_OK]: judge one interrupted
+# run; exit status 1 passes too with FAILED_OK.
+check() {
+	local name=$1 mark=$2 rc=$3 sig=$4 out=$5 what bad=0
+	cases=$((cases + 1))
+	if [ "$rc" -eq 1 ] && [ -n "${6:-}" ]; then
+		:
+	elif [ "$rc" -eq 0 ]; then
+		case $name in spawn*) undo_spawned "$(echo "$name" | awk '{print $2}')" "$out" ;; esac
+	elif [ "$rc" -ne $((128 + sig)) ]; then
+		bad=1
+	fi
+	if ! what=$(settled "$mark" 3000); then
+		bad=1
+		left=$((left + 1))
+	fi
+	if [ $bad = 0 ]; then
+		ok 0 "$name: exit $rc, nothing left"
+	else
+		ok 1 "$name: exit $rc (wanted 0 or $((128 + sig))), left:"
+		[ -n "$what" ] && echo "$what" | head -n 8 | sed 's/^/#   /'
+		[ "$(echo "$what" | grep -c .)" -gt 8 ] &&
+			echo "#   ... $(echo "$what" | grep -c .) in all"
+		scrub "$mark"
+	fi
+}
+
+# Wait for background job PID, for up to DEADLINE_MS; its exit status, or
+# 255 with "hung" said when it did not end (a dstate stranded in D).
+reap() {	# reap PID DEADLINE_MS MARK
+	local end=$(( $(now_ms) + $2 )) st
+	while :; do
+		st=$(awk '{print $3}' "/proc/$1/stat" 2> /dev/null)
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		if [ "$(now_ms)" -ge "$end" ]; then
+			echo "#   hung: still running after $(($2 / 1000))s"
+			scrub "$3"
+			break
+		fi
+		sleep 0.01
+	done
+	wait "$1" 2> /dev/null
+}
+
+run=0
+# interrupt SIG DELAY GROUP CMD...: run dstate CMD, signal it after DELAY.
+interrupt() {
+	local sig=$1 delay=$2 how=$3 mark out rc signum
+	shift 3
+	run=$((run + 1))
+	mark=$$-$run
+	signum=$(kill -l "$sig")
+	# A dstate in D ignores even timeout's -k SIGKILL: reap() bounds it.
+	if [ "$how" = group ]; then
+		DSTATE_ITEST=$mark timeout --preserve-status -k 10 \
+			-s "$sig" "$delay" "$D" "$@" > "$outf" 2> /dev/null &
+	else
+		DSTATE_ITEST=$mark timeout --foreground --preserve-status \
+			-k 10 -s "$sig" "$delay" "$D" "$@" > "$outf" 2> /dev/null &
+	fi
+	reap $! 15000 "$mark"
+	rc=$?
+	out=$(cat "$outf")
+	check "$* <- SIG$sig after ${delay}s ($how)" "$mark" "$rc" "$signum" "$out"
+}
+
+# killed DELAY CMD...: SIGKILL dstate after DELAY, then 'dstate cleanup'.
+killed() {
+	local delay=$1 mark rc
+	shift
+	run=$((run + 1))
+	mark=$$-$run
+	# --foreground: the SIGKILL for dstate alone, not for timeout too.
+	DSTATE_ITEST=$mark timeout --foreground -s KILL "$delay" "$D" "$@" \
+		> /dev/null 2>&1 &
+	reap $! 15000 "$mark"
+	"$D" cleanup > /dev/null 2>&1
+	rc=$?
+	check "$* <- SIGKILL after ${delay}s, then cleanup" "$mark" "$rc" 9 ""
+}
+
+# helper_killed MODE N: spawn N, SIGKILL every HELPER it printed, then
+# 'dstate cleanup'.
+helper_killed() {
+	local mark helpers
+	run=$((run + 1))
+	mark=$$-$run
+	DSTATE_ITEST=$mark "$D" spawn "$1" -n "$2" > "$outf" 2> /dev/null
+	helpers=$(awk '$1 ~ /^[0-9]+$/ && $NF ~ /^[0-9]+$/ {print $NF}' "$outf" |
+		  sort -u)
+	[ -n "$helpers" ] && kill -KILL $helpers
+	"$D" cleanup > /dev/null 2>&1
+	check "spawn $1 -n $2, SIGKILL to its helpers $(echo $helpers), then cleanup" \
+		"$mark" "$?" 9 ""
+}
+
+delays="0.01 0.02 0.03 0.05 0.07 0.1 0.13 0.17 0.2 0.25 0.3 0.4 0.5"
+few="0.01 0.05 0.15 0.4"
+start=$(now_ms)
+
+for d in $delays; do
+	interrupt INT "$d" group spawn stopped -n 300
+done
+for d in $few; do
+	interrupt INT "$d" group spawn zombie -n 100
+	interrupt INT "$d" group spawn traced -n 100
+	interrupt INT "$d" group spawn vfork -n 100
+	interrupt INT "$d" group spawn running -n 4
+	interrupt TERM "$d" pid spawn stopped -n 300
+	interrupt HUP "$d" pid spawn traced -n 100
+	interrupt TERM "$d" pid sleep vfork
+done
+
+for m in traced zombie vfork; do
+	helper_killed "$m" 3
+done
+
+if [ -n "$fsfreeze_ok" ]; then
+	for d in $delays; do
+		interrupt INT "$d" group spawn fsfreeze -n 3
+		interrupt INT "$d" group sleep fsfreeze
+	done
+	for d in $few; do
+		interrupt TERM "$d" pid spawn fsfreeze -n 2
+		interrupt HUP "$d" pid spawn fsfreeze
+		interrupt TERM "$d" pid sleep fsfreeze
+		interrupt HUP "$d" pid sleep fsfreeze
+		interrupt INT "$d" pid sleep fsfreeze
+	done
+	for d in 0.02 0.1 0.3; do
+		killed "$d" spawn fsfreeze -n 2
+		killed "$d" sleep fsfreeze
+		killed "$d" spawn traced -n 50
+		killed "$d" spawn stopped -n 100
+	done
+
+	# SIGKILL to the keeper spawn left: the writers stay in D until
+	# 'dstate cleanup' thaws.
+	helper_killed fsfreeze 2
+
+	# SIGKILL to the keeper while spawn still waits for its writers:
+	# spawn fails (1), and thaws and tears down itself.
+	run=$((run + 1))
+	mark=$$-$run
+	DSTATE_ITEST=$mark "$D" spawn fsfreeze -n 300 > /dev/null 2>&1 &
+	spawner=$!
+	end=$(( $(now_ms) + 10000 ))
+	keeper=
+	while [ "$(now_ms)" -lt "$end" ]; do
+		keeper=$(pgrep -P "$spawner" | head -n1)
+		[ -n "$keeper" ] && [ -n "$(pgrep -P "$keeper" | head -n1)" ] && break
+		sleep 0.002
+	done
+	[ -n "$keeper" ] && kill -KILL "$keeper"
+	reap "$spawner" 15000 "$mark"
+	check "spawn fsfreeze -n 300, SIGKILL to its keeper $keeper meanwhile" \
+		"$mark" "$?" 9 "" failed-ok
+
+	# SIGKILL to the keeper of 'dstate sleep fsfreeze' (its child).
+	run=$((run + 1))
+	mark=$$-$run
+	DSTATE_ITEST=$mark "$D" sleep fsfreeze > /dev/null 2>&1 &
+	sleeper=$!
+	end=$(( $(now_ms) + 10000 ))
+	keeper=
+	while [ "$(now_ms)" -lt "$end" ]; do
+		keeper=$(pgrep -P "$sleeper" | head -n1)
+		[ -n "$keeper" ] && [ "$(awk '{print $3}' "/proc/$sleeper/stat" 2> /dev/null)" = D ] && break
+		sleep 0.005
+	done
+	[ -n "$keeper" ] && kill -KILL "$keeper"
+	"$D" cleanup > /dev/null 2>&1
+	rc=$?
+	check "sleep fsfreeze, SIGKILL to its keeper $keeper, then cleanup" \
+		"$mark" "$rc" 9 ""
+
+	# Nothing to undo: cleanup says nothing and exits 0, twice.
+	out=$("$D" cleanup 2>&1 && "$D" cleanup 2>&1)
+	rc=$?
+	[ -n "$out" ] && rc=1
+	ok $rc "cleanup with nothing left, twice: exit 0, silent${out:+ (said: $out)}"
+else
+	ok 0 "fsfreeze interrupted # SKIP $why"
+fi
+
+echo "# $cases interrupted runs in $(( ($(now_ms) - start) / 1000 ))s, $left left something behind"
+rmdir "$tmp"
+echo "1..$n"
+[ "$failed" -eq 0 ]

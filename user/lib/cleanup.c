@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dstate cleanup: find and undo what a killed dstate left.  The order
+ * matters: a frozen filesystem is thawed before anything is killed (its
+ * writers sleep in D, deaf even to SIGKILL until then), the helpers are
+ * killed before the unmount (a keeper holds the loop device open), and the
+ * directories go last.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "duration.h"
+#include "procfs.h"
+
+#define DIR_PREFIX	"dstate-fsfreeze."
+#define DIR_SUFFIX_LEN	6		/* mkdtemp's XXXXXX */
+#define MAX_ITEMS	64
+#define MAX_PIDS	4096
+
+/* The names spawn.c and cmd_sleep.c give their processes. */
+static const char *const helper_comms[] = {
+	"dstate-keeper", "dstate-writer", "dstate-tracer", "dstate-traced",
+	"dstate-zparent", "dstate-vfork", "dstate-stopped", "dstate-running",
+};
+
+struct cleanup {
+	const char *tmpdir;
+	cleanup_report_fn report;
+	void *arg;
+	int failed;
+};
+
+static void say(struct cleanup *c, const char *action, const char *what,
+		int err)
+{
+	if (err)
+		c->failed++;
+	c->report(action, what, err, c->arg);
+}
+
+/*
+ * Is @path one of our directories, or inside one?  Returns the length of
+ * the directory part, or 0.
+ */
+static size_t our_dir(const struct cleanup *c, const char *path)
+{
+	size_t t = strlen(c->tmpdir), p = strlen(DIR_PREFIX), i;
+	const char *s;
+
+	while (t > 1 && c->tmpdir[t - 1] == '/')
+		t--;
+	if (strncmp(path, c->tmpdir, t) != 0 || path[t] != '/' ||
+	    strncmp(path + t + 1, DIR_PREFIX, p) != 0)
+		return 0;
+	s = path + t + 1 + p;
+	for (i = 0; i < DIR_SUFFIX_LEN; i++)
+		if (!isalnum((unsigned char)s[i]))
+			return 0;
+	if (s[i] && s[i] != '/')
+		return 0;
+	return (size_t)(s + i - path);
+}
+
+/* /proc/mounts escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* Our mount points, deepest last in /proc/mounts order.  Returns how many. */
+static int our_mounts(const struct cleanup *c, char mnt[][256], int max)
+{
+	char line[1024], dev[256], dir[256];
+	FILE *f = fopen("/proc/mounts", "re");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %255s", dev, dir) != 2)
+			continue;
+		unescape(dir);
+		if (our_dir(c, dir))
+			snprintf(mnt[n++], 256, "%s", dir);
+	}
+	fclose(f);
+	return n;
+}
+
+static void thaw_mounts(struct cleanup *c)
+{
+	static char mnt[MAX_ITEMS][256];
+	int i, n = our_mounts(c, mnt, MAX_ITEMS), fd;
+
+	for (i = 0; i < n; i++) {
+		fd = open(mnt[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			say(c, "thaw", mnt[i], errno);
+			continue;
+		}
+		if (!ioctl(fd, FITHAW, 0))
+			say(c, "thawed", mnt[i], 0);
+		else if (errno != EINVAL)	/* EINVAL: it was not frozen */
+			say(c, "thaw", mnt[i], errno);
+		close(fd);
+	}
+}
+
+/* Is @pid one of ours?  Its name in @comm (16 bytes) if so. */
+static bool is_helper(pid_t pid, char *comm)
+{
+	char path[32];
+	ssize_t n;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	n = read_file(path, comm, 16);
+	if (n <= 0)
+		return false;
+	comm[strcspn(comm, "\n")] = '\0';
+	for (i = 0; i < sizeof(helper_comms) / sizeof(helper_comms[0]); i++)
+		if (!strcmp(comm, helper_comms[i]))
+			return true;
+	return false;
+}
+
+/* Gone, or a zombie (its parent, if ours, was killed too). */
+static bool gone(pid_t pid)
+{
+	struct proc_stat st;
+
+	return proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
+}
+
+/* One pass over /proc; returns how many were killed. */
+static int kill_helpers(struct cleanup *c)
+{
+	static pid_t pids[MAX_PIDS];
+	static char comms[MAX_PIDS][16];
+	uint64_t deadline;
+	struct timespec ms1 = { 0, 1000000 };
+	struct dirent *e;
+	char what[64];
+	int n = 0, i, left;
+	DIR *d;
+	pid_t pid;
+
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < MAX_PIDS) {
+		pid = (pid_t)atoi(e->d_name);
+		if (pid <= 1 || pid == getpid() || !is_helper(pid, comms[n]) ||
+		    gone(pid))
+			continue;
+		if (kill(pid, SIGKILL) < 0) {
+			if (errno != ESRCH) {
+				snprintf(what, sizeof(what), "pid %d (%.15s)",
+					 (int)pid, comms[n]);
+				say(c, "kill", what, errno);
+			}
+			continue;
+		}
+		pids[n++] = pid;
+	}
+	closedir(d);
+	/* Writers die only once thawed, and keepers close the loop device. */
+	deadline = now_ns() + 5 * NSEC_PER_SEC;
+	do {
+		for (i = 0, left = 0; i < n; i++)
+			left += !gone(pids[i]);
+		if (left)
+			nanosleep(&ms1, NULL);
+	} while (left && now_ns() < deadline);
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "pid %d (%.15s)", (int)pids[i],
+			 comms[i]);
+		say(c, "killed", what, gone(pids[i]) ? 0 : ETIMEDOUT);
+	}
+	return n;
+}
+
+/* 0, or an errno; EINVAL: it was not mounted (any more). */
+static int umount_patiently(const char *mnt)
+{
+	uint64_t deadline = now_ns() + 2 * NSEC_PER_SEC;
+	struct timespec ms1 = { 0, 1000000 };
+
+	for (;;) {
+		if (!umount2(mnt, 0))
+			return 0;
+		if (errno != EBUSY)
+			return errno;
+		/* The last writers may still be closing their files. */
+		if (now_ns() >= deadline)
+			return umount2(mnt, MNT_DETACH) ? errno : 0;
+		nanosleep(&ms1, NULL);
+	}
+}
+
+static void unmount_all(struct cleanup *c)
+{
+	static char mnt[MAX_ITEMS][256];
+	int i, n = our_mounts(c, mnt, MAX_ITEMS), err;
+
+	for (i = n - 1; i >= 0; i--) {
+		err = umount_patiently(mnt[i]);
+		if (err != EINVAL)
+			say(c, err ? "unmount" : "unmounted", mnt[i], err);
+	}
+}
+
+static void detach_loops(struct cleanup *c)
+{
+	char path[300], file[512], dev[300], what[900];
+	struct dirent *e;
+	char *p;
+	DIR *d;
+	int fd;
+
+	d = opendir("/sys/block");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "loop", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file",
+			 e->d_name);
+		if (read_file(path, file, sizeof(file)) <= 0)
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		p = strstr(file, " (deleted)");
+		if (p)
+			*p = '\0';
+		if (!our_dir(c, file))
+			continue;
+		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
+		snprintf(what, sizeof(what), "%s (%s)", dev, file);
+		fd = open(dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			say(c, "detach", what, errno);
+			continue;
+		}
+		/* ENXIO: autoclear detached it meanwhile. */
+		if (!ioctl(fd, LOOP_CLR_FD, 0) || errno == ENXIO)
+			say(c, "detached", what, 0);
+		else
+			say(c, "detach", what, errno);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* Only what fsfreeze_setup() puts there: never a recursive delete. */
+static void remove_dirs(struct cleanup *c)
+{
+	char dir[512], path[600];
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(c->tmpdir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		snprintf(dir, sizeof(dir), "%s/%s", c->tmpdir, e->d_name);
+		if (our_dir(c, dir) != strlen(dir))
+			continue;
+		snprintf(path, sizeof(path), "%s/image", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/mnt", dir);
+		rmdir(path);
+		if (rmdir(dir) == 0)
+			say(c, "removed", dir, 0);
+		else
+			say(c, "remove", dir, errno);
+	}
+	closedir(d);
+}
+
+int cleanup_run(const char *tmpdir, cleanup_report_fn report, void *arg)
+{
+	struct cleanup c = {
+		.tmpdir = tmpdir, .report = report, .arg = arg,
+	};
+	int rounds = 0;
+
+	thaw_mounts(&c);
+	/*
+	 * A helper may fork, or freeze, while it is being killed: look
+	 * again until a pass finds none, and thaw again after.
+	 */
+	while (kill_helpers(&c) && ++rounds < 10)
+		;
+	thaw_mounts(&c);
+	unmount_all(&c);
+	detach_loops(&c);
+	remove_dirs(&c);
+	return c.failed;
+}
