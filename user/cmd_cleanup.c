@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "dstate.h"
+#include "lib/caps.h"
 #include "lib/cleanup.h"
 
 static void cleanup_usage(void)
@@ -61,8 +62,8 @@ int cmd_cleanup(int argc, char **argv)
 		return usage_error("cleanup", "unexpected argument '%s'", argv[optind]);
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	if (geteuid() != 0)
-		pr_warn("cleanup needs root to thaw, unmount and detach; trying anyway");
+	if (cap_effective(CAP_SYS_ADMIN) == 0)
+		pr_warn("cleanup needs CAP_SYS_ADMIN to thaw, unmount and detach; trying anyway");
 
 	tb = table_new("cleanup");
 	table_col(tb, "ACTION", SCOLS_JSON_STRING, 0);

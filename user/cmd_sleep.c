@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dstate.h"
+#include "lib/caps.h"
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/fsfreeze.h"
@@ -340,8 +341,8 @@ int cmd_sleep(int argc, char **argv)
 		return usage_error("sleep", "--tag is for module modes, not %s", m->name);
 	if (timeout && m->kind == METHOD_STOPPED)
 		return usage_error("sleep", "stopped has no timeout: it ends on SIGCONT");
-	if (m->kind == METHOD_FSFREEZE && geteuid() != 0) {
-		pr_err("could not sleep in fsfreeze: it needs root (loop devices, mount)");
+	if (m->kind == METHOD_FSFREEZE && cap_effective(CAP_SYS_ADMIN) == 0) {
+		pr_err("could not sleep in fsfreeze: it needs CAP_SYS_ADMIN (loop devices, mount)");
 		return EXIT_FAILURE;
 	}
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dstate.h"
+#include "lib/caps.h"
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/interrupt.h"
@@ -118,8 +119,9 @@ int cmd_spawn(int argc, char **argv)
 		return usage_error("spawn", "permanent kernel threads are refused: the module must stop its threads");
 	if (r.timeout_ns && (r.m->kind == METHOD_STOPPED || r.m->kind == METHOD_TRACED))
 		return usage_error("spawn", "%s has no timeout: end it with a signal", r.m->name);
-	if ((r.m->flags & METHOD_NEEDS_ROOT || r.kthread) && geteuid() != 0)
-		pr_warn("%s needs root (CAP_SYS_ADMIN); trying anyway",
+	if ((r.m->flags & METHOD_NEEDS_ROOT || r.kthread) &&
+	    cap_effective(CAP_SYS_ADMIN) == 0)
+		pr_warn("%s needs CAP_SYS_ADMIN; trying anyway",
 			r.kthread ? "--kthread" : r.m->name);
 	if (r.m->kind == METHOD_MODULE) {
 		r.dev_fd = dev_open_or_complain();

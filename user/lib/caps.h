@@ -2,6 +2,8 @@
 #ifndef DSTATE_CAPS_H
 #define DSTATE_CAPS_H
 
+#include <linux/capability.h>	/* the CAP_* numbers */
+
 /*
  * Is capability @cap (CAP_SYS_ADMIN, ...) in our effective set?  1 yes,
  * 0 no, -errno when the kernel would not say.  Privilege is a capability,

@@ -190,14 +190,15 @@ int fsfreeze_setup(struct fsfreeze *f, char *err, size_t errlen)
 	if (ret) {
 		snprintf(err, errlen, "could not attach a loop device: %s%s",
 			 strerror(-ret),
-			 ret == -EPERM || ret == -EACCES ? " (are you root?)" : "");
+			 ret == -EPERM || ret == -EACCES ?
+			 " (it needs CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
 	ret = mount_ext2(f);
 	if (ret) {
 		snprintf(err, errlen, "could not mount %s on %s: %s%s", f->loop,
 			 f->mnt, strerror(-ret),
-			 ret == -EPERM ? " (are you root?)" : "");
+			 ret == -EPERM ? " (it needs CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
 	f->mounted = true;
