@@ -8,32 +8,9 @@
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-D=${DSTATE:-$here/../../user/dstate}
-n=0 failed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dstate-cli.XXXXXX")
-pids=()
-
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() {	# ok PASS NAME
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# shellcheck source=tests/host/common.inc
+. "$here/common.inc"
+host_tmpdir cli
 
 echo "TAP version 13"
 if [ ! -x "$D" ]; then

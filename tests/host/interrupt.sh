@@ -20,8 +20,9 @@
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-D=${DSTATE:-$here/../../user/dstate}
-n=0 failed=0 left=0 cases=0
+# shellcheck source=tests/host/common.inc
+. "$here/common.inc"
+left=0 cases=0
 
 echo "TAP version 13"
 if [ "$(id -u)" != 0 ]; then
@@ -40,18 +41,6 @@ if ! losetup -f > /dev/null 2>&1; then
 elif ! command -v mke2fs > /dev/null && ! command -v busybox > /dev/null; then
 	fsfreeze_ok= why="no mke2fs"
 fi
-
-ok() {	# ok PASS NAME
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # The processes that bear MARK in their environment.
 marked() {

@@ -9,33 +9,12 @@
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-D=${DSTATE:-$here/../../user/dstate}
-n=0 failed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dstate-killable.XXXXXX")
+# shellcheck source=tests/host/common.inc
+. "$here/common.inc"
+host_tmpdir killable
 chmod 755 "$tmp"
-pids=()
 
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() {	# ok PASS NAME
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 echo "TAP version 13"
 
