@@ -2,6 +2,7 @@
 /* spawn: start processes in a state, prove they are there, leave them. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -178,9 +179,12 @@ int cmd_spawn(int argc, char **argv)
 		goto undo;
 	}
 
-	/* From here on, what is printed stays. */
-	spawn_commit(&ctx, &r, started);
-	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	/*
+	 * What is printed stays, so the table must reach its reader first:
+	 * if it cannot (a full disk, a closed pipe), the pids are lost and
+	 * what was started is undone, as on an interruption.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	tb = table_new("spawned");
 	table_col(tb, "PID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT);
 	table_col(tb, "COMM", SCOLS_JSON_STRING, 0);
@@ -204,6 +208,16 @@ int cmd_spawn(int argc, char **argv)
 	}
 	scols_print_table(tb);
 	scols_unref_table(tb);
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("could not write the table of what was started: %s; undoing it",
+		       strerror(errno ? errno : EIO));
+		/* Said once: drop the table, so that exit has nothing to add. */
+		__fpurge(stdout);
+		clearerr(stdout);
+		goto undo;
+	}
+	spawn_commit(&ctx, &r, started);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	status = EXIT_SUCCESS;
 	goto out;
 undo:

@@ -3,9 +3,12 @@
  * dstate - put processes to sleep in the state you choose, and tell the
  * truth about the states that result.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dstate.h"
 #include "lib/device.h"
@@ -71,6 +74,24 @@ static void usage(void)
 	       DSTATE_DEVICE);
 }
 
+/*
+ * As util-linux's close_stdout(): output that could not be written is a
+ * failure, whatever the command said.  EPIPE is no news: the reader left.
+ */
+static void close_stdout(void)
+{
+	bool failed = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) && !failed)
+		failed = errno != EPIPE;
+	if (failed) {
+		pr_err("could not write the output: %s",
+		       errno ? strerror(errno) : "error on stdout");
+		_exit(EXIT_FAILURE);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,6 +103,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int c, ret;
 
+	atexit(close_stdout);
 	if (env && *env && strcmp(env, "0") != 0)
 		pidwait_no_pidfd = true;
 	env = getenv("DSTATE_DEVICE");

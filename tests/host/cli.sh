@@ -176,5 +176,30 @@ wait "$watcher"; r=$?
 [ $r = 0 ] && grep -q 'S (sleeping)' "$tmp/out" && grep -q 'T (stopped)' "$tmp/out" && grep -q 'ended' "$tmp/out"
 ok $? "watch shows S, T and the end (exit $r)"
 
+# Output that cannot be written is a failure (util-linux's close_stdout).
+"$D" --help > /dev/full 2> "$tmp/err"; r=$?
+[ $r = 1 ] && grep -q 'could not write' "$tmp/err"
+ok $? "--help into a full disk exits 1 and says so (exit $r)"
+
+# spawn whose table cannot be written: the pids would be lost, so what it
+# started is undone.  Stopped processes of its comm, zombies aside.
+stopped_count() {
+	local p c=0
+	for p in $(pgrep -x dstate-stopped); do
+		grep -q '^State:[[:space:]]*T' "/proc/$p/status" 2>/dev/null &&
+			c=$((c + 1))
+	done
+	echo $c
+}
+before=$(stopped_count)
+"$D" spawn stopped -n 3 > /dev/full 2> "$tmp/err"; r=$?
+deadline=$(( $(now_ms) + 5000 ))
+until [ "$(stopped_count)" = "$before" ] || [ "$(now_ms)" -gt $deadline ]; do
+	sleep 0.01
+done
+after=$(stopped_count)
+[ $r = 1 ] && [ "$after" = "$before" ] && [ "$(grep -c . "$tmp/err")" = 1 ]
+ok $? "spawn stopped -n 3 into a full disk exits 1, one message, nothing left (exit $r; stopped $before -> $after)"
+
 echo "1..$n"
 [ $failed = 0 ]
