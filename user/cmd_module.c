@@ -20,15 +20,20 @@
 
 static void load_usage(void)
 {
-	printf("Usage:\n dstate load [--norefcount] [--max-sleepers N] [MODULE]\n\n"
+	printf("Usage:\n dstate load [--norefcount] [--max-sleepers N] [-q] [MODULE] [PARAM=VALUE...]\n\n"
 	       "Insert the dstate module with libkmod.  MODULE is a .ko file; the\n"
 	       "default is dstate.ko beside the dstate binary (or in ../, ../kmod/),\n"
-	       "then /lib/modules/dstate.ko, then the one installed for this kernel.\n\n"
+	       "then /lib/modules/dstate.ko, then the one installed for this kernel.\n"
+	       "PARAM=VALUE is passed to the module as it is (user_max_sleepers=8;\n"
+	       "see 'modinfo dstate.ko').  Like modprobe, a module already loaded is\n"
+	       "success when no parameter is asked for; with parameters it is an\n"
+	       "error, since they would not take effect.\n\n"
 	       "Options:\n"
 	       "     --norefcount       load with norefcount=1: DELIBERATELY UNSAFE, the\n"
 	       "                        module can then be removed while in use (oops);\n"
 	       "                        for a throwaway VM only\n"
 	       "     --max-sleepers N   the most tasks that may sleep at once\n"
+	       " -q, --quiet            print nothing when it is already loaded\n"
 	       " -J, --json             JSON output\n"
 	       " -h, --help             this text\n");
 }
@@ -65,6 +70,21 @@ static char *default_module(void)
 	return NULL;
 }
 
+/* NAME=VALUE, NAME a C identifier, as the kernel's parameters are named. */
+static bool is_param(const char *a)
+{
+	const char *eq = strchr(a, '=');
+	const char *p;
+
+	if (!eq || eq == a || (*a >= '0' && *a <= '9'))
+		return false;
+	for (p = a; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return !strchr(eq + 1, ' ');
+}
+
 /* devtmpfs makes the node at once; udev may take a moment. */
 static void wait_for_device(void)
 {
@@ -80,21 +100,26 @@ int cmd_load(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "norefcount", no_argument, NULL, 'N' },
 		{ "max-sleepers", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dstate_info info;
-	char params[64] = "", *path = NULL;
-	bool norefcount = false;
+	char params[512] = "", *path = NULL;
+	const char *module = NULL;
+	bool norefcount = false, quiet = false;
 	uint64_t max = 0;
 	bool have_max = false;
 	struct kv kv;
 	int c, ret, fd;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "m:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			norefcount = true;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'm':
 			if (parse_u64(optarg, &max) || !max || max > UINT32_MAX)
@@ -108,22 +133,42 @@ int cmd_load(int argc, char **argv)
 				return ret;
 		}
 	}
-	if (argc - optind > 1)
-		return usage_error("load", "too many arguments");
-	if (optind < argc) {
-		if (!is_file(argv[optind])) {
-			pr_err("could not load %s: %s", argv[optind], strerror(ENOENT));
-			return EXIT_FAILURE;
-		}
-		path = realpath(argv[optind], NULL);
-	} else {
-		path = default_module();
-	}
 	snprintf(params, sizeof(params), "%s", norefcount ? "norefcount=1" : "");
 	if (have_max)
 		snprintf(params + strlen(params), sizeof(params) - strlen(params),
 			 "%smax_sleepers=%llu", params[0] ? " " : "",
 			 (unsigned long long)max);
+	/* A word with '=' is a parameter; one other word is the module. */
+	for (; optind < argc; optind++) {
+		const char *a = argv[optind];
+
+		if (strchr(a, '=')) {
+			if (!is_param(a))
+				return usage_error("load", "bad parameter '%s' (NAME=VALUE)", a);
+			if (strlen(params) + strlen(a) + 2 > sizeof(params))
+				return usage_error("load", "too many parameters");
+			snprintf(params + strlen(params), sizeof(params) - strlen(params),
+				 "%s%s", params[0] ? " " : "", a);
+		} else if (module) {
+			return usage_error("load", "too many arguments");
+		} else {
+			module = a;
+		}
+	}
+	if (kmodload_loaded() && !params[0]) {
+		if (!quiet)
+			pr_warn("the module is loaded already");
+		return EXIT_SUCCESS;
+	}
+	if (module) {
+		if (!is_file(module)) {
+			pr_err("could not load %s: %s", module, strerror(ENOENT));
+			return EXIT_FAILURE;
+		}
+		path = realpath(module, NULL);
+	} else {
+		path = default_module();
+	}
 	if (norefcount)
 		pr_warn("norefcount=1 is deliberately unsafe: removing the module while a task sleeps in it or holds /dev/dstate open will oops the kernel; use a throwaway VM");
 
@@ -132,11 +177,13 @@ int cmd_load(int argc, char **argv)
 		const char *hint = "";
 
 		if (ret == -EEXIST)
-			hint = " (it is already loaded; 'dstate unload' first)";
+			hint = " (it is already loaded, and the parameters would not take effect; 'dstate unload' first)";
 		else if (ret == -EPERM)
 			hint = " (needs CAP_SYS_MODULE)";
 		else if (ret == -EACCES)
 			hint = " (the .ko file is not readable)";
+		else if (ret == -EINVAL && params[0])
+			hint = " (an unknown parameter or a value out of bounds? see dmesg)";
 		else if (ret == -ENOEXEC || ret == -EINVAL)
 			hint = " (built for another kernel? see dmesg)";
 		else if (ret == -ENOENT && !path)

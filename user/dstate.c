@@ -21,7 +21,7 @@ static const struct {
 	const char *args;
 	const char *what;
 } commands[] = {
-	{ "load", cmd_load, "[--norefcount] [--max-sleepers N] [MODULE]",
+	{ "load", cmd_load, "[--norefcount] [--max-sleepers N] [-q] [MODULE] [PARAM=VALUE...]",
 	  "insert the module with libkmod" },
 	{ "unload", cmd_unload, "[--force]", "remove the module" },
 	{ "info", cmd_info, "", "the module: loaded, version, refcount, sleepers, taint" },

@@ -21,6 +21,14 @@ check "dstate info says loaded, with the kernel's refcount" \
 	sh -c 'dstate info | grep -q "loaded: *true" &&
 	       [ "$(dstate info | sed -n "s/^refcount: *//p")" = \
 		 "$(cat /sys/module/dstate/refcnt)" ]'
+# Like modprobe: loaded already is success, and -q says nothing of it;
+# parameters that would not take effect are an error.
+check "dstate load again: exit 0, and -q prints nothing" \
+	sh -c 'dstate load > /dev/null 2>&1 &&
+	       [ -z "$(dstate load -q 2>&1)" ]'
+check "dstate load user_max_sleepers=8 while loaded: exit 1, 'already loaded'" \
+	sh -c '! dstate load user_max_sleepers=8 > /dev/null 2> /tmp/load.err &&
+	       grep -q "already loaded" /tmp/load.err'
 
 # --- sleep --------------------------------------------------------------------
 
@@ -180,6 +188,17 @@ check "no sleepers left, and the module unloads" \
 	sh -c '[ "$(dstate --json info | grep -o "\"sleepers\": *[0-9]*" | grep -o "[0-9]*$")" = 0 ]'
 check "dstate unload exits 0" sh -c 'dstate unload > /dev/null'
 check "the kernel no longer lists the module" sh -c '! grep -q "^dstate " /proc/modules'
+
+# PARAM=VALUE goes to the module as it is; one out of bounds fails the load.
+check "dstate load user_max_sleepers=7 user_timeout_max_ms=1500: sysfs says so" \
+	sh -c 'dstate load user_max_sleepers=7 user_timeout_max_ms=1500 > /dev/null &&
+	       [ "$(cat /sys/module/dstate/parameters/user_max_sleepers)" = 7 ] &&
+	       [ "$(cat /sys/module/dstate/parameters/user_timeout_max_ms)" = 1500 ] &&
+	       dstate unload > /dev/null'
+check "dstate load max_sleepers=70000: exit 1, not loaded, the hint names the parameter" \
+	sh -c '! dstate load max_sleepers=70000 > /dev/null 2> /tmp/load.err &&
+	       ! grep -q "^dstate " /proc/modules &&
+	       grep -q "parameter" /tmp/load.err'
 
 # --- fsfreeze ---------------------------------------------------------------------
 
