@@ -24,7 +24,8 @@ static void cleanup_usage(void)
 	       "dstate is starting processes: it would undo them too.\n\n"
 	       "Options:\n"
 	       " -J, --json          JSON output\n"
-	       " -h, --help          this text\n\n"
+	       " -h, --help          this text\n"
+	       " -V, --version       the version\n\n"
 	       "Exit status: 0 when nothing is left, 1 when something could not be\n"
 	       "undone (said on stderr).\n");
 }

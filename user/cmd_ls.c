@@ -19,8 +19,9 @@ static void ls_usage(void)
 	       "/proc STATE letter, TAG, AGE, time LEFT until the timeout, WCHAN.\n"
 	       "Without root only your own sleepers are listed.\n\n"
 	       "Options:\n"
-	       " -J, --json    JSON output (adds state_name, uid, kthread)\n"
-	       " -h, --help    this text\n");
+	       " -J, --json      JSON output (adds state_name, uid, kthread)\n"
+	       " -h, --help      this text\n"
+	       " -V, --version   the version\n");
 }
 
 static void set_duration(struct libscols_line *ln, int col, uint64_t ns)

@@ -59,8 +59,9 @@ static void matrix_usage(void)
 	       "what the behaviour contract says: stays, dies, wakes, stops.\n\n"
 	       "Exit status: 0 when every cell matches, 1 otherwise.  Needs the module.\n\n"
 	       "Options:\n"
-	       " -J, --json    JSON output\n"
-	       " -h, --help    this text\n");
+	       " -J, --json      JSON output\n"
+	       " -h, --help      this text\n"
+	       " -V, --version   the version\n");
 }
 
 /* The contract: what each cell must show. */

@@ -35,7 +35,8 @@ static void load_usage(void)
 	       "     --max-sleepers N   the most tasks that may sleep at once\n"
 	       " -q, --quiet            print nothing when it is already loaded\n"
 	       " -J, --json             JSON output\n"
-	       " -h, --help             this text\n");
+	       " -h, --help             this text\n"
+	       " -V, --version          the version\n");
 }
 
 static bool is_file(const char *path)
@@ -216,11 +217,12 @@ static void unload_usage(void)
 	       "Remove the dstate module with libkmod.  While a task sleeps in it or\n"
 	       "holds /dev/dstate open the kernel refuses (the module is in use).\n\n"
 	       "Options:\n"
-	       " -f, --force   remove it anyway (KMOD_REMOVE_FORCE, needs a kernel with\n"
-	       "               CONFIG_MODULE_FORCE_UNLOAD): the sleepers and open files\n"
-	       "               then run freed code, an oops; taints the kernel\n"
-	       " -J, --json    JSON output\n"
-	       " -h, --help    this text\n");
+	       " -f, --force     remove it anyway (KMOD_REMOVE_FORCE, needs a kernel with\n"
+	       "                 CONFIG_MODULE_FORCE_UNLOAD): the sleepers and open files\n"
+	       "                 then run freed code, an oops; taints the kernel\n"
+	       " -J, --json      JSON output\n"
+	       " -h, --help      this text\n"
+	       " -V, --version   the version\n");
 }
 
 static long read_long(const char *path)
@@ -303,8 +305,9 @@ static void info_usage(void)
 	       "Whether the module is loaded, its version, parameters, reference count\n"
 	       "(read before dstate opens the device), sleepers, and the kernel's taint.\n\n"
 	       "Options:\n"
-	       " -J, --json    JSON output\n"
-	       " -h, --help    this text\n");
+	       " -J, --json      JSON output\n"
+	       " -h, --help      this text\n"
+	       " -V, --version   the version\n");
 }
 
 /* The kernel's taint flags, as letters in the order of its taint_flags[]. */

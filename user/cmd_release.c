@@ -19,7 +19,8 @@ static void release_usage(void)
 	       " -p, --pid PID   the sleeper with this thread id\n"
 	       " -g, --tag N     every sleeper tagged N\n"
 	       " -J, --json      JSON output\n"
-	       " -h, --help      this text\n");
+	       " -h, --help      this text\n"
+	       " -V, --version   the version\n");
 }
 
 int cmd_release(int argc, char **argv)

@@ -45,7 +45,8 @@ static void sleep_usage(void)
 	       " -t, --timeout DUR   wake after DUR (500ms, 2s, 1m, plain seconds)\n"
 	       " -g, --tag N         a tag, for 'dstate release --tag N' (module modes)\n"
 	       " -J, --json          JSON output\n"
-	       " -h, --help          this text\n");
+	       " -h, --help          this text\n"
+	       " -V, --version       the version\n");
 }
 
 static void announce(const char *mode, pid_t other, const char *role)

@@ -53,7 +53,8 @@ static void spawn_usage(void)
 	       " -g, --tag N         module modes: a tag for 'dstate release --tag N'\n"
 	       " -k, --kthread       module modes: kernel threads dstate/N (root)\n"
 	       " -J, --json          JSON output\n"
-	       " -h, --help          this text\n");
+	       " -h, --help          this text\n"
+	       " -V, --version       the version\n");
 }
 
 int cmd_spawn(int argc, char **argv)

@@ -33,12 +33,13 @@ static void state_usage(void)
 	       "thread is: a D thread the module does not vouch for makes it\n"
 	       "\"unknown\"; a kernel thread never is.\n\n"
 	       "Options:\n"
-	       " -L, --threads one line per thread as well\n"
-	       " -J, --json    JSON: {\"processes\": [{pid, comm, state, state_name,\n"
-	       "               tid, mode, sleeper, killable, killable_why,\n"
-	       "               kernel_thread, wchan, stack, ppid, signals,\n"
-	       "               threads (with -L)}]}\n"
-	       " -h, --help    this text\n");
+	       " -L, --threads   one line per thread as well\n"
+	       " -J, --json      JSON: {\"processes\": [{pid, comm, state, state_name,\n"
+	       "                 tid, mode, sleeper, killable, killable_why,\n"
+	       "                 kernel_thread, wchan, stack, ppid, signals,\n"
+	       "                 threads (with -L)}]}\n"
+	       " -h, --help      this text\n"
+	       " -V, --version   the version\n");
 }
 
 struct tstate {

@@ -25,7 +25,8 @@ static void wait_usage(void)
 	       "Options:\n"
 	       " -t, --timeout DUR   give up after DUR (500ms, 2s, 1m, plain seconds)\n"
 	       " -J, --json          JSON output\n"
-	       " -h, --help          this text\n");
+	       " -h, --help          this text\n"
+	       " -V, --version       the version\n");
 }
 
 static void describe(int status, char *buf, size_t len)

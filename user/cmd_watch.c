@@ -29,7 +29,8 @@ static void watch_usage(void)
 	       "Options:\n"
 	       " -i, --interval DUR   how often to look (default 50ms)\n"
 	       " -J, --json           JSON lines\n"
-	       " -h, --help           this text\n");
+	       " -h, --help           this text\n"
+	       " -V, --version        the version\n");
 }
 
 /* What watch compares from one look to the next, per thread. */

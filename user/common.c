@@ -65,6 +65,9 @@ int common_option(int c, const char *cmd, char **argv, void (*usage)(void))
 	case 'J':
 		opt_json = true;
 		return -1;
+	case 'V':
+		printf("dstate %s (ABI %d)\n", DSTATE_VERSION, DSTATE_ABI_VERSION);
+		return EXIT_SUCCESS;
 	case 0x100:
 		dstate_device = optarg;
 		return -1;

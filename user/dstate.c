@@ -96,7 +96,6 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		COMMON_LONGOPTS,
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("DSTATE_NO_PIDFD");
@@ -111,11 +110,7 @@ int main(int argc, char **argv)
 		dstate_device = env;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
-		if (c == 'V') {
-			printf("dstate %s (ABI %d)\n", DSTATE_VERSION, DSTATE_ABI_VERSION);
-			return EXIT_SUCCESS;
-		}
+	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		ret = common_option(c, NULL, argv, usage);
 		if (ret >= 0)
 			return ret;
@@ -130,7 +125,19 @@ int main(int argc, char **argv)
 			return commands[i].fn(argc, argv);
 		}
 	}
+	/* "dstate help CMD" is "dstate CMD --help", as git and ip have it. */
 	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 < argc) {
+			char *help[] = { argv[optind + 1], "--help", NULL };
+
+			for (i = 0; i < NCOMMANDS; i++)
+				if (!strcmp(help[0], commands[i].name)) {
+					optind = 0;
+					return commands[i].fn(2, help);
+				}
+			return usage_error(NULL, "no command '%s' to help with",
+					   help[0]);
+		}
 		usage();
 		return EXIT_SUCCESS;
 	}

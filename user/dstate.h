@@ -20,10 +20,11 @@
 /* Global options, also accepted after the command name. */
 extern bool opt_json;
 
-#define COMMON_SHORTOPTS	"hJ"
+#define COMMON_SHORTOPTS	"hJV"
 #define COMMON_LONGOPTS						\
 	{ "help",	no_argument,		NULL, 'h' },	\
 	{ "json",	no_argument,		NULL, 'J' },	\
+	{ "version",	no_argument,		NULL, 'V' },	\
 	{ "device",	required_argument,	NULL, 0x100 }
 
 /*

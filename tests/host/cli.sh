@@ -53,6 +53,7 @@ usage_case sleep killable --timeout 99999999999999999999s
 usage_case sleep killable --timeout
 usage_case sleep killable --tag abc
 usage_case sleep killable --tag 0x10
+usage_case help bogus
 usage_case load --max-sleepers 1e3
 usage_case sleep zombie
 usage_case sleep vfork --tag 3
@@ -175,6 +176,16 @@ wait "$victim" 2>/dev/null
 wait "$watcher"; r=$?
 [ $r = 0 ] && grep -q 'S (sleeping)' "$tmp/out" && grep -q 'T (stopped)' "$tmp/out" && grep -q 'ended' "$tmp/out"
 ok $? "watch shows S, T and the end (exit $r)"
+
+# help CMD is CMD --help; -V works after any command.
+"$D" help wait > "$tmp/out" 2> "$tmp/err"; r=$?
+[ $r = 0 ] && grep -q '^ dstate wait' "$tmp/out" && [ ! -s "$tmp/err" ]
+ok $? "dstate help wait prints wait's usage (exit $r)"
+vers=0
+for c in load unload info sleep spawn release ls state watch wait matrix cleanup; do
+	"$D" "$c" -V 2> /dev/null | grep -q '^dstate [0-9]' || vers=$((vers + 1))
+done
+ok $vers "-V prints the version after every command ($vers did not)"
 
 # Output that cannot be written is a failure (util-linux's close_stdout).
 "$D" --help > /dev/full 2> "$tmp/err"; r=$?
