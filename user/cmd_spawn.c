@@ -121,6 +121,8 @@ int cmd_spawn(int argc, char **argv)
 		return usage_error("spawn", "permanent kernel threads are refused: the module must stop its threads");
 	if (r.timeout_ns && (r.m->kind == METHOD_STOPPED || r.m->kind == METHOD_TRACED))
 		return usage_error("spawn", "%s has no timeout: end it with a signal", r.m->name);
+	if (!r.timeout_ns && r.m->kind == METHOD_RUNNING)
+		pr_warn("running without --timeout spins a CPU each until killed");
 	if ((r.m->flags & METHOD_NEEDS_ROOT || r.kthread) &&
 	    cap_effective(CAP_SYS_ADMIN) == 0)
 		pr_warn("%s needs CAP_SYS_ADMIN; trying anyway",

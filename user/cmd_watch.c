@@ -202,6 +202,9 @@ int cmd_watch(int argc, char **argv)
 				return EXIT_USAGE;
 			if (interval < NSEC_PER_MSEC)
 				return usage_error("watch", "--interval %s is under 1ms", optarg);
+			/* poll() takes an int of ms: 24.8 days at most. */
+			if (interval > 24ULL * 3600 * NSEC_PER_SEC)
+				return usage_error("watch", "--interval %s is over a day", optarg);
 			break;
 		default:
 			ret = common_option(c, "watch", argv, watch_usage);

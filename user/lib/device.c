@@ -40,7 +40,9 @@ void dev_complain(const char *what, int err)
 {
 	const char *hint = "";
 
-	if (err == ENOENT || err == ENODEV || err == ENXIO)
+	/* Loading the module makes its own node, not one named by --device. */
+	if ((err == ENOENT || err == ENODEV || err == ENXIO) &&
+	    !strcmp(dstate_device, DSTATE_DEVICE))
 		hint = " (is the module loaded? try 'dstate load')";
 	else if (err == EACCES || err == EPERM)
 		hint = perm_hint(err);
