@@ -75,6 +75,7 @@ usage_case wait abc
 usage_case wait 1 --timeout 1y
 usage_case watch
 usage_case watch 1 --interval 0
+usage_case watch 1 --interval 25d
 usage_case matrix vfork
 usage_case matrix foo
 usage_case load --max-sleepers 0
@@ -176,6 +177,11 @@ wait "$victim" 2>/dev/null
 wait "$watcher"; r=$?
 [ $r = 0 ] && grep -q 'S (sleeping)' "$tmp/out" && grep -q 'T (stopped)' "$tmp/out" && grep -q 'ended' "$tmp/out"
 ok $? "watch shows S, T and the end (exit $r)"
+
+# The hint to load the module is for the module's own node only.
+"$D" --device "$tmp/no-such-node" ls > /dev/null 2> "$tmp/err"; r=$?
+[ $r = 1 ] && grep -q 'no-such-node' "$tmp/err" && ! grep -q 'dstate load' "$tmp/err"
+ok $? "--device naming a missing node: an error without the load hint (exit $r)"
 
 # help CMD is CMD --help; -V works after any command.
 "$D" help wait > "$tmp/out" 2> "$tmp/err"; r=$?
