@@ -18,6 +18,7 @@
 #include "lib/device.h"
 #include "lib/modes.h"
 #include "lib/procfs.h"
+#include "lib/text.h"
 
 static void state_usage(void)
 {
@@ -292,6 +293,7 @@ static void print_json(const struct pstate *p, bool first)
 
 static void text_threads(const struct pstate *p)
 {
+	char comm[128];
 	size_t i;
 
 	printf("  threads:   %zu\n", p->nthreads);
@@ -304,21 +306,23 @@ static void text_threads(const struct pstate *p)
 		printf("    %7d %-2c %-16s %-8s %-20s %s\n", (int)t->tid, t->st.state,
 		       k ? k : "-",
 		       p->kthread ? "no" : killable_word(thread_killable(t)),
-		       t->wchan[0] ? t->wchan : "-", t->st.comm);
+		       t->wchan[0] ? t->wchan : "-",
+		       text_visible(t->st.comm, comm, sizeof(comm)));
 	}
 }
 
 static void print_text(const struct pstate *p)
 {
 	const struct tstate *w = p->worst;
-	char sigs[1024];
+	char sigs[1024], comm[128];
 	const char *s;
 
-	printf("pid %d (%s)\n", (int)p->pid, p->st.comm);
+	printf("pid %d (%s)\n", (int)p->pid,
+	       text_visible(p->st.comm, comm, sizeof(comm)));
 	printf("  state:     %c (%s)\n", w->st.state, state_name(w->st.state));
 	if (w->tid != p->pid)
 		printf("  thread:    %d (%s), the most blocking of %zu\n", (int)w->tid,
-		       w->st.comm, p->nthreads);
+		       text_visible(w->st.comm, comm, sizeof(comm)), p->nthreads);
 	s = kind(w);
 	printf("  kernel:    %s%s\n", s ? s : "unknown",
 	       s ? "" : dev_fd < 0 ?

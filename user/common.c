@@ -10,6 +10,7 @@
 #include "dstate.h"
 #include "lib/device.h"
 #include "lib/duration.h"
+#include "lib/text.h"
 
 bool opt_json;
 
@@ -162,6 +163,15 @@ struct libscols_column *table_col(struct libscols_table *tb, const char *name,
 	return cl;
 }
 
+/* @s, malloc'd, as valid UTF-8: every value dstate prints passes here. */
+static char *valid_or_free(char *s)
+{
+	char *v = utf8_valid_dup(s);
+
+	free(s);
+	return v;
+}
+
 void line_set(struct libscols_line *ln, int col, const char *fmt, ...)
 {
 	va_list ap;
@@ -171,6 +181,7 @@ void line_set(struct libscols_line *ln, int col, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
+	s = valid_or_free(s);
 	if (s && scols_line_refer_data(ln, (size_t)col, s))
 		free(s);
 }
@@ -193,6 +204,7 @@ void kv_add(struct kv *kv, const char *key, int json_type, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	kv->key[kv->n] = key;
+	s = valid_or_free(s);
 	kv->type[kv->n] = json_type;
 	kv->val[kv->n] = s;
 	kv->n++;
@@ -224,10 +236,13 @@ void kv_print(struct kv *kv)
 		for (i = 0; i < kv->n; i++)
 			if (strlen(kv->key[i]) > w)
 				w = strlen(kv->key[i]);
-		for (i = 0; i < kv->n; i++)
-			printf("%s:%*s %s\n", kv->key[i],
-			       (int)(w - strlen(kv->key[i])), "",
-			       kv->val[i] && *kv->val[i] ? kv->val[i] : "-");
+		for (i = 0; i < kv->n; i++) {
+			printf("%s:%*s ", kv->key[i],
+			       (int)(w - strlen(kv->key[i])), "");
+			fputs_visible(kv->val[i] && *kv->val[i] ? kv->val[i] : "-",
+				      stdout);
+			putchar('\n');
+		}
 	}
 	for (i = 0; i < kv->n; i++)
 		free(kv->val[i]);
@@ -237,10 +252,22 @@ void kv_print(struct kv *kv)
 
 void json_str(const char *s)
 {
+	size_t n;
+
 	putchar('"');
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
+		n = utf8_seq_len(s);
+		if (!n) {
+			fputs("\\ufffd", stdout);	/* not UTF-8: JSON can't hold it */
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s, 1, n, stdout);
+			s += n - 1;
+			continue;
+		}
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);
 		else if (c == '\n')

@@ -178,6 +178,25 @@ wait "$watcher"; r=$?
 [ $r = 0 ] && grep -q 'S (sleeping)' "$tmp/out" && grep -q 'T (stopped)' "$tmp/out" && grep -q 'ended' "$tmp/out"
 ok $? "watch shows S, T and the end (exit $r)"
 
+# A comm of bytes that are not UTF-8, with an escape sequence in it: the
+# output is valid UTF-8 and holds no ESC, in text and JSON alike.
+odd=$(printf 'x\377\376\033[31mred')
+ln -s "$(command -v sleep)" "$tmp/$odd"
+"$tmp/$odd" 1000 & victim=$!; pids+=("$victim")
+deadline=$(( $(now_ms) + 5000 ))
+until grep -q red "/proc/$victim/comm" 2>/dev/null || [ "$(now_ms)" -gt $deadline ]; do
+	sleep 0.001
+done
+for args in "state $victim" "state -L $victim" "--json state $victim" \
+	    "--json state -L $victim"; do
+	# shellcheck disable=SC2086
+	"$D" $args > "$tmp/out" 2>&1; r=$?
+	[ $r = 0 ] && iconv -f UTF-8 -t UTF-8 < "$tmp/out" > /dev/null 2>&1 &&
+		! LC_ALL=C grep -q "$(printf '\033')" "$tmp/out" && grep -q red "$tmp/out"
+	ok $? "dstate $args on a comm of invalid UTF-8 and ESC: valid UTF-8, no ESC (exit $r)"
+done
+kill -KILL "$victim"
+
 # The hint to load the module is for the module's own node only.
 "$D" --device "$tmp/no-such-node" ls > /dev/null 2> "$tmp/err"; r=$?
 [ $r = 1 ] && grep -q 'no-such-node' "$tmp/err" && ! grep -q 'dstate load' "$tmp/err"
