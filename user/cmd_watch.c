@@ -40,15 +40,29 @@ struct tsnap {
 	char wchan[128];
 };
 
-static void stamp(char *buf, size_t len)
+/*
+ * The time of day, local: HH:MM:SS.mmm for people, and for JSON the whole
+ * of it in RFC 3339 (2026-12-06T03:48:01.123+01:00), which a script can
+ * compare across midnight and time zones.
+ */
+static void stamp(char *buf, size_t len, bool rfc3339)
 {
 	struct timeval tv;
+	char zone[8];
 	struct tm tm;
 
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)(tv.tv_usec / 1000));
+	if (!rfc3339) {
+		snprintf(buf, len, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (long)(tv.tv_usec / 1000));
+		return;
+	}
+	/* strftime's %z is +hhmm; RFC 3339 wants +hh:mm. */
+	strftime(zone, sizeof(zone), "%z", &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%.3s:%.2s",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000), zone, zone + 3);
 }
 
 /*
@@ -59,11 +73,11 @@ static void stamp(char *buf, size_t len)
 static void event(pid_t pid, pid_t tid, uint64_t since, char letter,
 		  const char *wchan)
 {
-	char ts[32], who[48];
+	char ts[80], who[48];
 	double el = (double)(now_ns() - since) / NSEC_PER_SEC;
 	bool thread_end = letter == 'x' && tid != pid;
 
-	stamp(ts, sizeof(ts));
+	stamp(ts, sizeof(ts), opt_json);
 	if (opt_json) {
 		printf("{\"time\": \"%s\", \"elapsed\": %.3f, \"pid\": %d, ", ts, el,
 		       (int)pid);

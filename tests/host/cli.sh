@@ -178,6 +178,17 @@ wait "$watcher"; r=$?
 [ $r = 0 ] && grep -q 'S (sleeping)' "$tmp/out" && grep -q 'T (stopped)' "$tmp/out" && grep -q 'ended' "$tmp/out"
 ok $? "watch shows S, T and the end (exit $r)"
 
+# --json watch: one object per line, its time in RFC 3339.
+sleep 1000 & victim=$!; pids+=("$victim")
+"$D" --json watch "$victim" --interval 5ms > "$tmp/out" 2>&1 & watcher=$!
+pids+=("$watcher")
+deadline=$(( $(now_ms) + 5000 ))
+until [ -s "$tmp/out" ] || [ "$(now_ms)" -gt $deadline ]; do sleep 0.001; done
+kill -KILL "$victim"
+wait "$watcher"
+grep -qE '^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}", ' "$tmp/out"
+ok $? "--json watch gives each line's time in RFC 3339 ($(head -c 40 "$tmp/out"))"
+
 # A comm of bytes that are not UTF-8, with an escape sequence in it: the
 # output is valid UTF-8 and holds no ESC, in text and JSON alike.
 odd=$(printf 'x\377\376\033[31mred')
