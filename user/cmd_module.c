@@ -328,12 +328,16 @@ int cmd_info(int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const number_params[] = {
+		"max_sleepers", "user_max_sleepers", "user_timeout_max_ms",
+	};
 	struct dstate_info info;
 	char buf[256], letters[32];
+	bool loaded, have_info;
 	long refcnt, taint;
-	bool loaded;
 	struct kv kv;
 	int c, ret, fd;
+	unsigned int i;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		ret = common_option(c, "info", argv, info_usage);
@@ -347,44 +351,58 @@ int cmd_info(int argc, char **argv)
 	loaded = kmodload_loaded();
 	refcnt = loaded ? kmodload_refcnt() : -1;
 	kv_add(&kv, "loaded", SCOLS_JSON_BOOLEAN, "%s", loaded ? "true" : "false");
-	if (loaded) {
-		if (read_file(SYSFS_MODULE "/version", buf, sizeof(buf)) > 0)
-			buf[strcspn(buf, "\n")] = '\0';
-		else
-			buf[0] = '\0';
-		kv_add(&kv, "version", SCOLS_JSON_STRING, "%s", buf);
+	/*
+	 * Every key, always: what is not known (not loaded, no device) is
+	 * empty, which --json gives as null, so that scripts meet one schema.
+	 */
+	if (!loaded || read_file(SYSFS_MODULE "/version", buf, sizeof(buf)) <= 0)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	kv_add(&kv, "version", SCOLS_JSON_STRING, "%s", buf);
+	if (loaded)
 		kv_add(&kv, "refcount", SCOLS_JSON_NUMBER, "%ld", refcnt);
-		if (read_file(SYSFS_MODULE "/parameters/norefcount", buf, sizeof(buf)) > 0)
-			kv_add(&kv, "norefcount", SCOLS_JSON_BOOLEAN, "%s",
-			       buf[0] == 'Y' || buf[0] == '1' ? "true" : "false");
-		if (read_file(SYSFS_MODULE "/parameters/max_sleepers", buf, sizeof(buf)) > 0)
-			kv_add(&kv, "max_sleepers", SCOLS_JSON_NUMBER, "%ld", strtol(buf, NULL, 10));
-		if (read_file(SYSFS_MODULE "/parameters/user_max_sleepers", buf, sizeof(buf)) > 0)
-			kv_add(&kv, "user_max_sleepers", SCOLS_JSON_NUMBER, "%ld",
-			       strtol(buf, NULL, 10));
-		if (read_file(SYSFS_MODULE "/parameters/user_timeout_max_ms", buf, sizeof(buf)) > 0)
-			kv_add(&kv, "user_timeout_max_ms", SCOLS_JSON_NUMBER, "%llu",
-			       strtoull(buf, NULL, 10));
-		if (read_file(SYSFS_MODULE "/taint", buf, sizeof(buf)) >= 0) {
-			buf[strcspn(buf, "\n")] = '\0';
-			kv_add(&kv, "module_taint", SCOLS_JSON_STRING, "%s", buf);
-		}
+	else
+		kv_add(&kv, "refcount", SCOLS_JSON_NUMBER, "%s", "");
+	if (!loaded || read_file(SYSFS_MODULE "/parameters/norefcount", buf, sizeof(buf)) <= 0)
+		kv_add(&kv, "norefcount", SCOLS_JSON_BOOLEAN_OPTIONAL, "%s", "");
+	else
+		kv_add(&kv, "norefcount", SCOLS_JSON_BOOLEAN_OPTIONAL, "%s",
+		       buf[0] == 'Y' || buf[0] == '1' ? "true" : "false");
+	for (i = 0; i < sizeof(number_params) / sizeof(number_params[0]); i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), SYSFS_MODULE "/parameters/%s",
+			 number_params[i]);
+		if (!loaded || read_file(path, buf, sizeof(buf)) <= 0)
+			buf[0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		kv_add(&kv, number_params[i], SCOLS_JSON_NUMBER, "%s", buf);
 	}
+	if (!loaded || read_file(SYSFS_MODULE "/taint", buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	kv_add(&kv, "module_taint", SCOLS_JSON_STRING, "%s", buf);
+
 	fd = loaded ? dev_open() : -ENOENT;
-	if (fd >= 0 && !dev_info(fd, &info)) {
-		kv_add(&kv, "device", SCOLS_JSON_STRING, "%s", dstate_device);
+	have_info = fd >= 0 && !dev_info(fd, &info);
+	if (loaded && !have_info)
+		pr_warn("could not open %s: %s", dstate_device,
+			strerror(fd < 0 ? -fd : ENOTTY));
+	if (have_info && info.abi_version != DSTATE_ABI_VERSION)
+		pr_warn("the module speaks ABI %u, this dstate ABI %d",
+			info.abi_version, DSTATE_ABI_VERSION);
+	kv_add(&kv, "device", SCOLS_JSON_STRING, "%s", have_info ? dstate_device : "");
+	if (have_info) {
 		kv_add(&kv, "abi_version", SCOLS_JSON_NUMBER, "%u", info.abi_version);
 		kv_add(&kv, "sleepers", SCOLS_JSON_NUMBER, "%u", info.sleepers);
 		kv_add(&kv, "kthreads", SCOLS_JSON_NUMBER, "%u", info.kthreads);
 		kv_add(&kv, "sleeps_total", SCOLS_JSON_NUMBER, "%llu",
 		       (unsigned long long)info.sleeps_total);
-		if (info.abi_version != DSTATE_ABI_VERSION)
-			pr_warn("the module speaks ABI %u, this dstate ABI %d",
-				info.abi_version, DSTATE_ABI_VERSION);
-	} else if (loaded) {
-		kv_add(&kv, "device", SCOLS_JSON_STRING, "%s", "");
-		pr_warn("could not open %s: %s", dstate_device,
-			strerror(fd < 0 ? -fd : ENOTTY));
+	} else {
+		kv_add(&kv, "abi_version", SCOLS_JSON_NUMBER, "%s", "");
+		kv_add(&kv, "sleepers", SCOLS_JSON_NUMBER, "%s", "");
+		kv_add(&kv, "kthreads", SCOLS_JSON_NUMBER, "%s", "");
+		kv_add(&kv, "sleeps_total", SCOLS_JSON_NUMBER, "%s", "");
 	}
 	if (fd >= 0)
 		close(fd);

@@ -10,6 +10,7 @@
 #include "dstate.h"
 #include "lib/duration.h"
 #include "lib/pidwait.h"
+#include "lib/procfs.h"
 
 static void wait_usage(void)
 {
@@ -53,7 +54,7 @@ int cmd_wait(int argc, char **argv)
 	};
 	uint64_t timeout = PIDWAIT_FOREVER;
 	struct pid_wait_result res;
-	char dur[32], how[64];
+	char dur[32], how[64], sig[16];
 	struct kv kv;
 	pid_t pid;
 	int c, ret;
@@ -89,6 +90,12 @@ int cmd_wait(int argc, char **argv)
 	kv_init(&kv, "wait");
 	kv_add(&kv, "pid", SCOLS_JSON_NUMBER, "%d", (int)pid);
 	kv_add(&kv, "ended", SCOLS_JSON_BOOLEAN, "%s", ret ? "false" : "true");
+	/*
+	 * The same keys whatever happened; what is not known (not ended, or
+	 * the status hidden) is empty, null in JSON.  "how" is for people,
+	 * exit_code and signal for scripts.
+	 */
+	how[0] = '\0';
 	if (!ret) {
 		if (res.was_zombie)
 			snprintf(how, sizeof(how), "already a zombie");
@@ -96,11 +103,24 @@ int cmd_wait(int argc, char **argv)
 			describe(res.status, how, sizeof(how));
 		else	/* reaped by its parent, or hidden from us */
 			snprintf(how, sizeof(how), "ended, status not visible");
-		kv_add(&kv, "how", SCOLS_JSON_STRING, "%s", how);
-		if (res.have_status)
-			kv_add(&kv, "status", SCOLS_JSON_NUMBER, "%d", res.status);
+	}
+	kv_add(&kv, "how", SCOLS_JSON_STRING, "%s", how);
+	if (!ret && res.have_status) {
+		kv_add(&kv, "status", SCOLS_JSON_NUMBER, "%d", res.status);
+		if (WIFEXITED(res.status))
+			kv_add(&kv, "exit_code", SCOLS_JSON_NUMBER, "%d",
+			       WEXITSTATUS(res.status));
 		else
-			kv_add(&kv, "status", SCOLS_JSON_NUMBER, "%s", "");
+			kv_add(&kv, "exit_code", SCOLS_JSON_NUMBER, "%s", "");
+		if (WIFSIGNALED(res.status))
+			kv_add(&kv, "signal", SCOLS_JSON_STRING, "%s",
+			       signal_name(WTERMSIG(res.status), sig, sizeof(sig)));
+		else
+			kv_add(&kv, "signal", SCOLS_JSON_STRING, "%s", "");
+	} else {
+		kv_add(&kv, "status", SCOLS_JSON_NUMBER, "%s", "");
+		kv_add(&kv, "exit_code", SCOLS_JSON_NUMBER, "%s", "");
+		kv_add(&kv, "signal", SCOLS_JSON_STRING, "%s", "");
 	}
 	kv_add(&kv, "elapsed", SCOLS_JSON_STRING, "%s",
 	       format_duration(res.elapsed_ns, dur, sizeof(dur)));

@@ -224,7 +224,8 @@ void kv_print(struct kv *kv)
 		ln = scols_table_new_line(tb, NULL);
 		for (i = 0; i < kv->n; i++) {
 			/* libsmartcols reads "0", "N" or "n" as false, not "false". */
-			if (kv->type[i] == SCOLS_JSON_BOOLEAN && kv->val[i] &&
+			if ((kv->type[i] == SCOLS_JSON_BOOLEAN ||
+			     kv->type[i] == SCOLS_JSON_BOOLEAN_OPTIONAL) && kv->val[i] &&
 			    !strcmp(kv->val[i], "false"))
 				kv->val[i][0] = '0', kv->val[i][1] = '\0';
 			if (kv->val[i])

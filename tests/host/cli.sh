@@ -178,6 +178,17 @@ wait "$watcher"; r=$?
 [ $r = 0 ] && grep -q 'S (sleeping)' "$tmp/out" && grep -q 'T (stopped)' "$tmp/out" && grep -q 'ended' "$tmp/out"
 ok $? "watch shows S, T and the end (exit $r)"
 
+# info gives every key whether or not the module is loaded: null if unknown.
+"$D" --json info > "$tmp/out" 2>&1; r=$?
+keys=0
+for k in loaded version refcount norefcount max_sleepers user_max_sleepers \
+	 user_timeout_max_ms module_taint device abi_version sleepers kthreads \
+	 sleeps_total kernel_taint kernel_taint_flags; do
+	grep -q "\"$k\": " "$tmp/out" || keys=$((keys + 1))
+done
+[ $r = 0 ] && [ $keys = 0 ] && grep -q '"version": null' "$tmp/out"
+ok $? "--json info without the module: every key, unknown ones null ($keys missing, exit $r)"
+
 # --json watch: one object per line, its time in RFC 3339.
 sleep 1000 & victim=$!; pids+=("$victim")
 "$D" --json watch "$victim" --interval 5ms > "$tmp/out" 2>&1 & watcher=$!

@@ -86,6 +86,13 @@ if [ ${#runas[@]} -gt 0 ] && "${runas[@]}" test -x "$D"; then
 	[ $r = 0 ] && grep -q '^how: *killed by SIGKILL' "$tmp/out"
 	res=$?; ok $res "wait as root on the same: killed by SIGKILL (exit $r)"
 	[ $res = 0 ] || sed 's/^/# /' "$tmp/out"
+
+	# Fields for scripts, not prose: the signal by name, no exit code.
+	wait_killed "$tmp/out" "$D" --json wait; r=$?
+	[ $r = 0 ] && grep -q '"signal": "SIGKILL"' "$tmp/out" &&
+		grep -q '"exit_code": null' "$tmp/out" && grep -q '"status": 9' "$tmp/out"
+	res=$?; ok $res "wait --json as root: signal SIGKILL, exit_code null, status 9 (exit $r)"
+	[ $res = 0 ] || sed 's/^/# /' "$tmp/out"
 else
 	skip "wait as an unprivileged user" "needs root, setpriv and a dstate nobody may run"
 fi
