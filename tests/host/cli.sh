@@ -101,12 +101,7 @@ fi
 # wait: a process that is not our child; kill it once dstate is waiting.
 sleep 1000 & victim=$!; pids+=("$victim")
 "$D" --json wait "$victim" >"$tmp/wait.out" 2>&1 & waiter=$!; pids+=("$waiter")
-deadline=$(( $(now_ms) + 5000 ))
-while [ "$(cat /proc/$waiter/wchan 2>/dev/null)" != do_sys_poll ] &&
-      [ "$(cat /proc/$waiter/wchan 2>/dev/null)" != do_poll.constprop.0 ] &&
-      ! grep -q poll "/proc/$waiter/wchan" 2>/dev/null && [ "$(now_ms)" -lt $deadline ]; do
-	sleep 0.001
-done
+poll_for 5000 grep -q poll "/proc/$waiter/wchan" 2>/dev/null
 t0=$(date +%s%N)
 kill -TERM "$victim"
 wait "$waiter"; r=$?
@@ -131,11 +126,7 @@ ok $? "wait without pidfds polls and still times out with 124"
 # start than any delay, and bash reaps the victim the moment it dies.
 DSTATE_NO_PIDFD=1 "$D" wait "$victim" --timeout 5s >"$tmp/out" 2>&1 &
 waiter=$!; pids+=("$waiter")
-deadline=$(( $(now_ms) + 5000 ))
-until grep -q nanosleep "/proc/$waiter/wchan" 2>/dev/null ||
-      [ "$(now_ms)" -gt $deadline ]; do
-	sleep 0.001
-done
+poll_for 5000 grep -q nanosleep "/proc/$waiter/wchan" 2>/dev/null
 kill -TERM "$victim"
 wait "$waiter"; r=$?
 wait "$victim" 2>/dev/null
@@ -149,10 +140,10 @@ ok $? "wait for a pid that does not exist exits 1"
 mkdir -p "$tmp/bin"
 cp "$(command -v sleep)" "$tmp/bin/a) b (c"
 "$tmp/bin/a) b (c" 1000 & weird=$!; pids+=("$weird")
-deadline=$(( $(now_ms) + 5000 ))
-until grep -q '^State:.*S' "/proc/$weird/status" 2>/dev/null && grep -q 'a) b (c' "/proc/$weird/comm" || [ "$(now_ms)" -gt $deadline ]; do
-	sleep 0.001
-done
+weird_asleep() {
+	grep -q '^State:.*S' "/proc/$weird/status" && grep -q 'a) b (c' "/proc/$weird/comm"
+}
+poll_for 5000 weird_asleep 2>/dev/null
 "$D" state "$weird" >"$tmp/out" 2>&1; r=$?
 [ $r = 0 ] && grep -qF "pid $weird (a) b (c)" "$tmp/out" && grep -q 'S (sleeping)' "$tmp/out"
 ok $? "state parses comm 'a) b (c'"
@@ -168,10 +159,9 @@ kill -KILL "$weird"; wait "$weird" 2>/dev/null
 # watch: it prints the states and ends when the process does.
 sleep 1000 & victim=$!; pids+=("$victim")
 "$D" watch "$victim" --interval 5ms >"$tmp/out" 2>&1 & watcher=$!; pids+=("$watcher")
-deadline=$(( $(now_ms) + 5000 ))
-until grep -q 'S (sleeping)' "$tmp/out" || [ "$(now_ms)" -gt $deadline ]; do sleep 0.001; done
+poll_for 5000 grep -q 'S (sleeping)' "$tmp/out"
 kill -STOP "$victim"
-until grep -q 'T (stopped)' "$tmp/out" || [ "$(now_ms)" -gt $deadline ]; do sleep 0.001; done
+poll_for 5000 grep -q 'T (stopped)' "$tmp/out"
 kill -KILL "$victim"
 wait "$victim" 2>/dev/null
 wait "$watcher"; r=$?
@@ -193,8 +183,7 @@ ok $? "--json info without the module: every key, unknown ones null ($keys missi
 sleep 1000 & victim=$!; pids+=("$victim")
 "$D" --json watch "$victim" --interval 5ms > "$tmp/out" 2>&1 & watcher=$!
 pids+=("$watcher")
-deadline=$(( $(now_ms) + 5000 ))
-until [ -s "$tmp/out" ] || [ "$(now_ms)" -gt $deadline ]; do sleep 0.001; done
+poll_for 5000 test -s "$tmp/out"
 kill -KILL "$victim"
 wait "$watcher"
 grep -qE '^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}", ' "$tmp/out"
@@ -205,10 +194,7 @@ ok $? "--json watch gives each line's time in RFC 3339 ($(head -c 40 "$tmp/out")
 odd=$(printf 'x\377\376\033[31mred')
 ln -s "$(command -v sleep)" "$tmp/$odd"
 "$tmp/$odd" 1000 & victim=$!; pids+=("$victim")
-deadline=$(( $(now_ms) + 5000 ))
-until grep -q red "/proc/$victim/comm" 2>/dev/null || [ "$(now_ms)" -gt $deadline ]; do
-	sleep 0.001
-done
+poll_for 5000 grep -q red "/proc/$victim/comm" 2>/dev/null
 for args in "state $victim" "state -L $victim" "--json state $victim" \
 	    "--json state -L $victim"; do
 	# shellcheck disable=SC2086
@@ -251,10 +237,8 @@ stopped_count() {
 }
 before=$(stopped_count)
 "$D" spawn stopped -n 3 > /dev/full 2> "$tmp/err"; r=$?
-deadline=$(( $(now_ms) + 5000 ))
-until [ "$(stopped_count)" = "$before" ] || [ "$(now_ms)" -gt $deadline ]; do
-	sleep 0.01
-done
+stopped_as_before() { [ "$(stopped_count)" = "$before" ]; }
+poll_for 5000 stopped_as_before
 after=$(stopped_count)
 [ $r = 1 ] && [ "$after" = "$before" ] && [ "$(grep -c . "$tmp/err")" = 1 ]
 ok $? "spawn stopped -n 3 into a full disk exits 1, one message, nothing left (exit $r; stopped $before -> $after)"

@@ -51,20 +51,15 @@ fi
 # background, SIGKILL it once the waiter polls, and give the waiter's
 # exit status; its output is in OUT.
 wait_killed() {
-	local out=$1 victim waiter parent deadline
+	local out=$1 victim waiter parent
 	shift
 	rm -f "$tmp/victim"
 	sh -c 'sleep 1000 & echo $! > "$1"; exec sleep 1000' - "$tmp/victim" &
 	parent=$!; pids+=("$parent")
-	deadline=$(( $(now_ms) + 5000 ))
-	until [ -s "$tmp/victim" ] || [ "$(now_ms)" -gt $deadline ]; do sleep 0.001; done
+	poll_for 5000 test -s "$tmp/victim"
 	victim=$(cat "$tmp/victim")
 	"$@" "$victim" --timeout 10s >"$out" 2>&1 & waiter=$!; pids+=("$waiter")
-	deadline=$(( $(now_ms) + 5000 ))
-	until grep -q poll "/proc/$waiter/wchan" 2>/dev/null ||
-	      [ "$(now_ms)" -gt $deadline ]; do
-		sleep 0.001
-	done
+	poll_for 5000 grep -q poll "/proc/$waiter/wchan" 2>/dev/null
 	kill -KILL "$victim"
 	wait "$waiter"
 }
