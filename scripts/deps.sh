@@ -13,6 +13,7 @@ packages=(
 	kmod			# depmod for the initramfs, rmmod/insmod in the VM
 	libkmod-dev		# dstate load/unload
 	libsmartcols-dev	# dstate's tables and --json
+	libjson-c-dev		# dstate's JSON objects (state, watch)
 	libelf-dev		# kbuild's objtool for the 6.x headers
 	dwarves			# pahole: BTF for the 6.12 module build
 	bc flex bison		# kbuild
@@ -26,6 +27,7 @@ packages=(
 	cppcheck clang-tidy	# static checks of user/
 	procps			# make bench: ps, timed against dstate ls in the VM
 	libcap2-bin		# capsh: host test of a root without CAP_SYS_MODULE
+	time			# GNU time: host test of state's peak memory
 )
 
 missing=()

@@ -35,10 +35,10 @@ static void state_usage(void)
 	       "\"unknown\"; a kernel thread never is.\n\n"
 	       "Options:\n"
 	       " -L, --threads   one line per thread as well\n"
-	       " -J, --json      JSON: {\"processes\": [{pid, comm, state, state_name,\n"
-	       "                 tid, mode, sleeper, killable, killable_why,\n"
-	       "                 kernel_thread, wchan, stack, ppid, signals,\n"
-	       "                 threads (with -L)}]}\n"
+	       " -J, --json      JSON: {\"processes\": [{pid, tid, comm, state,\n"
+	       "                 state_name, kernel_state, mode (the dstate mode),\n"
+	       "                 killable, killable_why, kernel_thread, wchan,\n"
+	       "                 stack, ppid, signals, threads (with -L)}]}\n"
 	       " -h, --help      this text\n"
 	       " -V, --version   the version\n");
 }
@@ -56,7 +56,8 @@ struct pstate {
 	pid_t pid;
 	struct proc_stat st;
 	struct proc_status status;
-	struct tstate *threads;
+	struct tstate *threads;		/* reused from one process to the next */
+	size_t threads_cap;
 	size_t nthreads;
 	const struct tstate *worst;	/* the most blocking thread */
 	bool kthread;
@@ -183,112 +184,107 @@ static const char *killable_word(int k)
 	return k < 0 ? "unknown" : k ? "yes" : "no";
 }
 
-static void json_str_or_null(const char *s)
+static struct json_object *json_sigs(uint64_t mask)
 {
-	if (s)
-		json_str(s);
-	else
-		printf("null");
-}
-
-static void json_sigs(const char *key, uint64_t mask, bool comma)
-{
+	struct json_object *arr = json_object_new_array();
 	char name[32];
-	bool first = true;
 	int bit;
 
-	printf("\"%s\": [", key);
-	for (bit = 0; bit < 64; bit++) {
-		if (!(mask & (1ULL << bit)))
-			continue;
-		printf("%s", first ? "" : ", ");
-		json_str(signal_name(bit + 1, name, sizeof(name)));
-		first = false;
-	}
-	printf("]%s", comma ? ", " : "");
+	for (bit = 0; bit < 64; bit++)
+		if (mask & (1ULL << bit))
+			json_object_array_add(arr,
+				json_text(signal_name(bit + 1, name, sizeof(name))));
+	return arr;
 }
 
-static void json_threads(const struct pstate *p)
+static struct json_object *json_killable(int k)
 {
+	return k < 0 ? NULL : json_object_new_boolean(k);
+}
+
+/*
+ * The keys a process and each of its threads share.  "mode" is the dstate
+ * mode, as in spawn and ls (null when the thread is no dstate sleeper);
+ * "kernel_state" the kernel's side of the sleep, which only the module can
+ * read (null without it).
+ */
+static void json_thread_keys(struct json_object *o, const struct tstate *t)
+{
+	json_object_object_add(o, "tid", json_object_new_int(t->tid));
+	json_object_object_add(o, "comm", json_text(t->st.comm));
+	json_object_object_add(o, "state", json_text((char[2]){ t->st.state, 0 }));
+	json_object_object_add(o, "state_name", json_text(state_name(t->st.state)));
+	json_object_object_add(o, "kernel_state", json_text(kind(t)));
+	json_object_object_add(o, "mode", json_text(sleeper_mode(t)));
+}
+
+static struct json_object *json_threads(const struct pstate *p)
+{
+	struct json_object *arr = json_object_new_array();
 	size_t i;
 
-	printf(",\n         \"threads\": [");
 	for (i = 0; i < p->nthreads; i++) {
 		const struct tstate *t = &p->threads[i];
-		int k = p->kthread ? 0 : thread_killable(t);
+		struct json_object *o = json_object_new_object();
 
-		printf("%s\n            {\"tid\": %d, \"comm\": ", i ? "," : "",
-		       (int)t->tid);
-		json_str(t->st.comm);
-		printf(", \"state\": \"%c\", \"state_name\": ", t->st.state);
-		json_str(state_name(t->st.state));
-		printf(", \"mode\": ");
-		json_str_or_null(kind(t));
-		printf(", \"sleeper\": ");
-		json_str_or_null(sleeper_mode(t));
-		printf(", \"killable\": %s, \"wchan\": ",
-		       k < 0 ? "null" : k ? "true" : "false");
-		json_str_or_null(t->wchan[0] ? t->wchan : NULL);
-		printf("}");
+		json_thread_keys(o, t);
+		json_object_object_add(o, "killable",
+			json_killable(p->kthread ? 0 : thread_killable(t)));
+		json_object_object_add(o, "wchan",
+				       json_text(t->wchan[0] ? t->wchan : NULL));
+		json_object_array_add(arr, o);
 	}
-	printf("\n         ]");
+	return arr;
 }
 
-static void print_json(const struct pstate *p, bool first)
+static struct json_object *json_stack(const struct pstate *p)
 {
+	struct json_object *arr;
+	const char *line = p->stack;
+
+	if (!p->have_stack)
+		return NULL;
+	arr = json_object_new_array();
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, line);
+		json_object_array_add(arr, json_text(buf));
+		line += n;
+		if (*line)
+			line++;
+	}
+	return arr;
+}
+
+/* One process as a JSON object; the pid and comm are the process's own. */
+static struct json_object *json_process(const struct pstate *p)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *sigs = json_object_new_object();
 	const struct tstate *w = p->worst;
 
-	printf("%s      {\n", first ? "" : ",\n");
-	printf("         \"pid\": %d,\n", (int)p->pid);
-	printf("         \"comm\": ");
-	json_str(p->st.comm);
-	printf(",\n         \"state\": \"%c\",\n", w->st.state);
-	printf("         \"state_name\": ");
-	json_str(state_name(w->st.state));
-	printf(",\n         \"tid\": %d,\n", (int)w->tid);
-	printf("         \"mode\": ");
-	json_str_or_null(kind(w));
-	printf(",\n         \"sleeper\": ");
-	json_str_or_null(sleeper_mode(w));
-	printf(",\n         \"killable\": %s,\n",
-	       p->killable < 0 ? "null" : p->killable ? "true" : "false");
-	printf("         \"killable_why\": ");
-	json_str_or_null(p->why[0] ? p->why : NULL);
-	printf(",\n         \"kernel_thread\": %s,\n", p->kthread ? "true" : "false");
-	printf("         \"wchan\": ");
-	json_str_or_null(w->wchan[0] ? w->wchan : NULL);
-	printf(",\n         \"stack\": ");
-	if (p->have_stack) {
-		const char *line = p->stack;
-		bool f = true;
-
-		printf("[");
-		while (*line) {
-			size_t n = strcspn(line, "\n");
-			char buf[256];
-
-			snprintf(buf, sizeof(buf), "%.*s", (int)n, line);
-			printf("%s", f ? "" : ", ");
-			json_str(buf);
-			f = false;
-			line += n;
-			if (*line)
-				line++;
-		}
-		printf("]");
-	} else {
-		printf("null");
-	}
-	printf(",\n         \"ppid\": %d,\n", p->st.ppid);
-	printf("         \"signals\": {");
-	json_sigs("pending", p->status.sig_pnd | p->status.shd_pnd, true);
-	json_sigs("blocked", p->status.sig_blk, true);
-	json_sigs("ignored", p->status.sig_ign, true);
-	json_sigs("caught", p->status.sig_cgt, false);
-	printf("}");
+	json_object_object_add(o, "pid", json_object_new_int(p->pid));
+	json_thread_keys(o, w);
+	json_object_object_add(o, "comm", json_text(p->st.comm));
+	json_object_object_add(o, "killable", json_killable(p->killable));
+	json_object_object_add(o, "killable_why",
+			       json_text(p->why[0] ? p->why : NULL));
+	json_object_object_add(o, "kernel_thread",
+			       json_object_new_boolean(p->kthread));
+	json_object_object_add(o, "wchan", json_text(w->wchan[0] ? w->wchan : NULL));
+	json_object_object_add(o, "stack", json_stack(p));
+	json_object_object_add(o, "ppid", json_object_new_int(p->st.ppid));
+	json_object_object_add(sigs, "pending",
+			       json_sigs(p->status.sig_pnd | p->status.shd_pnd));
+	json_object_object_add(sigs, "blocked", json_sigs(p->status.sig_blk));
+	json_object_object_add(sigs, "ignored", json_sigs(p->status.sig_ign));
+	json_object_object_add(sigs, "caught", json_sigs(p->status.sig_cgt));
+	json_object_object_add(o, "signals", sigs);
 	if (opt_threads)
-		json_threads(p);
-	printf("\n      }");
+		json_object_object_add(o, "threads", json_threads(p));
+	return o;
 }
 
 static void text_threads(const struct pstate *p)
@@ -329,7 +325,7 @@ static void print_text(const struct pstate *p)
 	       " (load the module to tell killable from uninterruptible)" : "");
 	s = sleeper_mode(w);
 	if (s)
-		printf("  sleeper:   dstate %s\n", s);
+		printf("  mode:      %s (a dstate sleeper)\n", s);
 	printf("  killable:  %s%s%s%s\n", killable_word(p->killable),
 	       p->why[0] ? " (" : "", p->why, p->why[0] ? ")" : "");
 	printf("  wchan:     %s\n", w->wchan[0] ? w->wchan : "-");
@@ -366,17 +362,25 @@ static void print_text(const struct pstate *p)
  */
 static int read_threads(struct pstate *p)
 {
+	size_t need;
 	pid_t *tids = NULL;
 	int n, i;
 
 	n = proc_list_tasks(p->pid, &tids);
 	if (n == -ENOMEM)
 		return n;
-	p->threads = calloc(n > 0 ? (size_t)n : 1, sizeof(*p->threads));
-	if (!p->threads) {
-		free(tids);
-		return -ENOMEM;
+	need = n > 0 ? (size_t)n : 1;
+	if (need > p->threads_cap) {
+		struct tstate *t = reallocarray(p->threads, need, sizeof(*t));
+
+		if (!t) {
+			free(tids);
+			return -ENOMEM;
+		}
+		p->threads = t;
+		p->threads_cap = need;
 	}
+	memset(p->threads, 0, need * sizeof(*p->threads));
 	for (i = 0; i < n; i++) {
 		struct tstate *t = &p->threads[p->nthreads];
 
@@ -406,6 +410,50 @@ static int read_threads(struct pstate *p)
 	return 0;
 }
 
+/*
+ * Read, judge and print one process into @p: 0, or an error already
+ * reported.  Each process is printed as soon as it is read, and @p and its
+ * thread array serve the next one, so that state over 20,000 pids holds
+ * one process in memory, not all of them.
+ */
+static int state_one(struct pstate *p, pid_t pid, bool first)
+{
+	struct tstate *threads = p->threads;
+	size_t cap = p->threads_cap;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->threads = threads;
+	p->threads_cap = cap;
+	p->pid = pid;
+	ret = proc_read_stat(p->pid, &p->st);
+	if (!ret)
+		ret = proc_read_status(p->pid, &p->status);
+	if (ret) {
+		pr_err("could not read the state of pid %d: %s", (int)p->pid,
+		       strerror(ret == -ESRCH ? ESRCH : -ret));
+		return ret;
+	}
+	ret = read_threads(p);
+	if (ret) {
+		pr_err("could not read the threads of pid %d: %s", (int)p->pid,
+		       strerror(-ret));
+		return ret;
+	}
+	p->kthread = p->st.flags & PROC_PF_KTHREAD;
+	judge(p);
+	p->have_stack = !proc_read_task_stack(p->pid, p->worst->tid, p->stack,
+					      sizeof(p->stack));
+	if (opt_json) {
+		json_print_element(json_process(p), first);
+	} else {
+		if (!first)
+			putchar('\n');
+		print_text(p);
+	}
+	return 0;
+}
+
 int cmd_state(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -413,8 +461,8 @@ int cmd_state(int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pstate *ps;
-	int c, i, ret, n, status = EXIT_SUCCESS;
+	struct pstate p = { 0 };
+	int c, i, ret, status = EXIT_SUCCESS;
 	bool first = true;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "L", opts, NULL)) != -1) {
@@ -428,60 +476,29 @@ int cmd_state(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("state", "no pid given");
-	n = argc - optind;
-	for (i = 0; i < n; i++) {
+	for (i = optind; i < argc; i++) {
 		pid_t pid;
 
-		if (parse_pid(argv[optind + i], &pid))
-			return usage_error("state", "bad pid '%s'", argv[optind + i]);
-	}
-	ps = calloc((size_t)n, sizeof(*ps));
-	if (!ps) {
-		pr_err("could not read states: %s", strerror(ENOMEM));
-		return EXIT_FAILURE;
+		if (parse_pid(argv[i], &pid))
+			return usage_error("state", "bad pid '%s'", argv[i]);
 	}
 	/* Quietly: without the module, killable is just unknown. */
 	dev_fd = dev_open();
 	if (opt_json)
-		printf("{\n   \"processes\": [\n");
-	for (i = 0; i < n; i++) {
-		struct pstate *p = &ps[i];
+		printf("{\n  \"processes\": [");
+	for (i = optind; i < argc; i++) {
+		pid_t pid;
 
-		parse_pid(argv[optind + i], &p->pid);
-		ret = proc_read_stat(p->pid, &p->st);
-		if (!ret)
-			ret = proc_read_status(p->pid, &p->status);
-		if (ret) {
-			pr_err("could not read the state of pid %d: %s", (int)p->pid,
-			       strerror(ret == -ESRCH ? ESRCH : -ret));
+		parse_pid(argv[i], &pid);
+		if (state_one(&p, pid, first))
 			status = EXIT_FAILURE;
-			continue;
-		}
-		if (read_threads(p)) {
-			pr_err("could not read the threads of pid %d: %s", (int)p->pid,
-			       strerror(ENOMEM));
-			status = EXIT_FAILURE;
-			continue;
-		}
-		p->kthread = p->st.flags & PROC_PF_KTHREAD;
-		judge(p);
-		p->have_stack = !proc_read_task_stack(p->pid, p->worst->tid, p->stack,
-						      sizeof(p->stack));
-		if (opt_json) {
-			print_json(p, first);
-		} else {
-			if (!first)
-				putchar('\n');
-			print_text(p);
-		}
-		first = false;
+		else
+			first = false;
 	}
 	if (opt_json)
-		printf("%s   ]\n}\n", first ? "" : "\n");
+		printf("%s]\n}\n", first ? "" : "\n  ");
 	if (dev_fd >= 0)
 		close(dev_fd);
-	for (i = 0; i < n; i++)
-		free(ps[i].threads);
-	free(ps);
+	free(p.threads);
 	return status;
 }

@@ -79,24 +79,31 @@ static void event(pid_t pid, pid_t tid, uint64_t since, char letter,
 
 	stamp(ts, sizeof(ts), opt_json);
 	if (opt_json) {
-		printf("{\"time\": \"%s\", \"elapsed\": %.3f, \"pid\": %d, ", ts, el,
-		       (int)pid);
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "time", json_text(ts));
+		char secs[32];
+
+		/* Milliseconds, as the text shows them, not 17 digits. */
+		snprintf(secs, sizeof(secs), "%.3f", el);
+		json_object_object_add(o, "elapsed", json_object_new_double_s(el, secs));
+		json_object_object_add(o, "pid", json_object_new_int(pid));
 		if (letter)
-			printf("\"tid\": %d, ", (int)tid);
+			json_object_object_add(o, "tid", json_object_new_int(tid));
 		if (!letter) {
-			printf("\"event\": \"ended\"}\n");
+			json_object_object_add(o, "event", json_text("ended"));
 		} else if (thread_end) {
-			printf("\"event\": \"thread_ended\"}\n");
+			json_object_object_add(o, "event", json_text("thread_ended"));
 		} else {
-			printf("\"event\": \"state\", \"state\": \"%c\", \"state_name\": ", letter);
-			json_str(state_name(letter));
-			printf(", \"wchan\": ");
-			if (*wchan)
-				json_str(wchan);
-			else
-				printf("null");
-			printf("}\n");
+			json_object_object_add(o, "event", json_text("state"));
+			json_object_object_add(o, "state",
+					       json_text((char[2]){ letter, 0 }));
+			json_object_object_add(o, "state_name",
+					       json_text(state_name(letter)));
+			json_object_object_add(o, "wchan",
+					       json_text(*wchan ? wchan : NULL));
 		}
+		json_print(o, true);
 		fflush(stdout);
 		return;
 	}

@@ -251,34 +251,45 @@ void kv_print(struct kv *kv)
 	fflush(stdout);
 }
 
-void json_str(const char *s)
+struct json_object *json_text(const char *s)
 {
-	size_t n;
+	struct json_object *o;
+	char *v;
 
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		n = utf8_seq_len(s);
-		if (!n) {
-			fputs("\\ufffd", stdout);	/* not UTF-8: JSON can't hold it */
-			continue;
-		}
-		if (n > 1) {
-			fwrite(s, 1, n, stdout);
-			s += n - 1;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	if (!s)
+		return NULL;
+	v = utf8_valid_dup(s);
+	o = json_object_new_string(v ? v : "");
+	free(v);
+	if (!o) {
+		pr_err("could not write JSON: %s", strerror(ENOMEM));
+		exit(EXIT_FAILURE);
 	}
-	putchar('"');
+	return o;
+}
+
+void json_print(struct json_object *o, bool one_line)
+{
+	int flags = JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	if (!one_line)
+		flags |= JSON_C_TO_STRING_PRETTY;
+	puts(json_object_to_json_string_ext(o, flags));
+	json_object_put(o);
+}
+
+void json_print_element(struct json_object *o, bool first)
+{
+	const char *s = json_object_to_json_string_ext(o,
+				JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	/* A JSON text holds no raw newline but json-c's own, between values. */
+	printf("%s\n    ", first ? "" : ",");
+	for (; *s; s++) {
+		putchar(*s);
+		if (*s == '\n')
+			fputs("    ", stdout);
+	}
+	json_object_put(o);
 }

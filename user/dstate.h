@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <json-c/json.h>
 #include <libsmartcols.h>
 
 #define EXIT_USAGE	2
@@ -65,8 +66,20 @@ void kv_add(struct kv *kv, const char *key, int json_type, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void kv_print(struct kv *kv);
 
-/* JSON string, escaped, to stdout. */
-void json_str(const char *s);
+/*
+ * JSON objects (state, watch) through json-c.  json_text() is a JSON
+ * string of @s made valid UTF-8, or JSON null (NULL) for NULL.
+ * json_print() prints @o, pretty or as one line (JSON lines), and drops
+ * the reference.
+ */
+struct json_object *json_text(const char *s);
+void json_print(struct json_object *o, bool one_line);
+/*
+ * @o as an element of a list whose opening the caller printed, indented
+ * to its place, after a comma unless @first; so that a long list can be
+ * printed as it is read.
+ */
+void json_print_element(struct json_object *o, bool first);
 
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);

@@ -186,7 +186,7 @@ pids+=("$watcher")
 poll_for 5000 test -s "$tmp/out"
 kill -KILL "$victim"
 wait "$watcher"
-grep -qE '^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}", ' "$tmp/out"
+grep -qE '^\{ ?"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}", ' "$tmp/out"
 ok $? "--json watch gives each line's time in RFC 3339 ($(head -c 40 "$tmp/out"))"
 
 # A comm of bytes that are not UTF-8, with an escape sequence in it: the

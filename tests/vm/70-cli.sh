@@ -116,6 +116,19 @@ check "state --json: the killable one is killable" \
 	sh -c "dstate --json state $kp | grep -q '\"killable\": true'"
 check "state --json: the uninterruptible one is not" \
 	sh -c "dstate --json state $up | grep -q '\"killable\": false'"
+# One schema: "mode" is the dstate mode, as in spawn and ls (null for a
+# D the module did not make); the kernel's side of a sleep is
+# "kernel_state", which the module reads for any task.
+check "state --json: mode is the dstate mode (uninterruptible)" \
+	sh -c "dstate --json state $up | grep -q '\"mode\": \"uninterruptible\"'"
+dstate spawn vfork --timeout 5s > /tmp/v.out
+vp=$(pids_of /tmp/v.out)
+dstate --json state -L "$vp" > /tmp/v.json
+check "state --json of a vfork parent: kernel_state killable, twice (with -L)" \
+	[ "$(grep -c '"kernel_state": "killable"' /tmp/v.json)" = 2 ]
+check "state --json of a vfork parent: mode null, twice; no sleeper key" \
+	sh -c "[ \$(grep -c '\"mode\": null' /tmp/v.json) = 2 ] && ! grep -q sleeper /tmp/v.json"
+check "the vfork parent ends at its timeout" wait_for 20 all_gone "$vp"
 check "release --pid wakes one" \
 	[ "$(dstate release --pid "$kp" | sed -n 's/^released: *//p')" = 1 ]
 one_released() { wait_for 10 all_gone "$kp" && all_letter D "$up"; }
