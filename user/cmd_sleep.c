@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sleep: this process sleeps in MODE, then says how it woke. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/fsfreeze.h"
+#include "lib/fusefs.h"
 #include "lib/interrupt.h"
 #include "lib/kmodload.h"
 #include "lib/modes.h"
@@ -38,7 +40,10 @@ static void sleep_usage(void)
 	printf(" (traced and zombie need a second process: use 'dstate spawn')\n\n"
 	       "vfork ends when the timeout passes or its child is killed; stopped on\n"
 	       "SIGCONT; running after the timeout; fsfreeze thaws after the timeout or\n"
-	       "when its keeper (the child printed on stderr) gets SIGTERM or SIGINT.\n"
+	       "when its keeper (the child printed on stderr) gets SIGTERM or SIGINT;\n"
+	       "fuse-noreply and fuse-noread are answered after the timeout or when\n"
+	       "their daemon (likewise printed) gets SIGTERM or SIGINT, not on SIGKILL\n"
+	       "to this process: a read the daemon took leaves it in D until then.\n"
 	       "SIGINT, SIGTERM or SIGHUP to this process undo what it made (the keeper\n"
 	       "thaws, unmounts and deletes), and it dies of the signal (128+N).\n\n"
 	       "Options:\n"
@@ -293,6 +298,119 @@ static int sleep_fsfreeze(uint64_t timeout, const char **how)
 	return 0;
 }
 
+/*
+ * The FUSE daemon's reason to answer: the timeout, SIGINT, SIGTERM, SIGHUP
+ * or SIGQUIT to itself, or one of the first three pending for the reader,
+ * which sleeps and cannot act on it.  Not SIGKILL to the reader: that a
+ * read the daemon took outlives SIGKILL is what fuse-noreply shows.
+ */
+static uint64_t fuse_deadline;
+static pid_t fuse_reader;
+
+static bool fuse_stop(void)
+{
+	struct proc_status st;
+	sigset_t pending;
+	uint64_t stop_sigs = (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1)) |
+			     (1ULL << (SIGHUP - 1));
+
+	if (fuse_deadline && now_ns() >= fuse_deadline)
+		return true;
+	if (!sigpending(&pending) &&
+	    (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
+	     sigismember(&pending, SIGHUP) || sigismember(&pending, SIGQUIT)))
+		return true;
+	return !proc_read_status(fuse_reader, &st) &&
+	       ((st.sig_pnd | st.shd_pnd) & stop_sigs);
+}
+
+static void __attribute__((noreturn)) fuse_daemon(struct fusefs *f, int release_fd,
+						  uint64_t timeout)
+{
+	sigset_t set;
+
+	helper_name("dstate-fuse");
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fuse_deadline = timeout ? now_ns() + timeout : 0;
+	fuse_reader = getppid();
+	fusefs_serve(f, release_fd, fuse_stop);
+	fusefs_teardown(f);
+	_exit(0);
+}
+
+/*
+ * This process reads a file of a FUSE filesystem whose daemon, a child,
+ * takes the READ and holds it (noreply) or never takes it (noread).  The
+ * daemon answers on the timeout or a signal, then unmounts and deletes
+ * everything once this process has closed its end of a pipe.
+ */
+static int sleep_fuse(const struct dstate_method *m, uint64_t timeout,
+		      const char **how)
+{
+	struct fusefs f;
+	sigset_t stop;
+	char err[200];
+	int pfd[2], ret, status, sig;
+	pid_t daemon;
+
+	interrupt_block(&stop);
+	signal(SIGPIPE, SIG_IGN);
+	ret = fusefs_setup(&f, m->flags & METHOD_FUSE_NOREAD, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return -1;
+	}
+	sig = interrupt_pending(&stop);
+	if (sig) {
+		fusefs_teardown(&f);
+		interrupt_exit(sig);
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		pr_err("could not make a pipe: %s", strerror(errno));
+		fusefs_teardown(&f);
+		return -1;
+	}
+	daemon = fork();
+	if (daemon < 0) {
+		pr_err("could not fork: %s", strerror(errno));
+		fusefs_teardown(&f);
+		return -1;
+	}
+	if (daemon == 0) {
+		close(pfd[1]);
+		fuse_daemon(&f, pfd[0], timeout);
+	}
+	close(pfd[0]);
+	/* Only the daemon holds /dev/fuse: its death aborts the connection. */
+	close(f.dev_fd);
+	f.dev_fd = -1;
+	announce(m->name, daemon, "answer with: kill");
+	ret = fusefs_read(&f);
+	close(pfd[1]);
+	waitpid(daemon, &status, 0);
+	/* A daemon killed before its teardown leaves that to this process. */
+	if (!WIFEXITED(status))
+		fusefs_teardown(&f);
+	sig = interrupt_pending(&stop);
+	if (sig)
+		interrupt_exit(sig);
+	if (ret == -ENOTCONN || ret == -ECONNABORTED) {
+		*how = "connection aborted";
+		return 0;
+	}
+	if (ret) {
+		pr_err("could not read %s: %s", f.file, strerror(-ret));
+		return -1;
+	}
+	*how = "answered";
+	return 0;
+}
+
 int cmd_sleep(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -346,6 +464,10 @@ int cmd_sleep(int argc, char **argv)
 		pr_err("could not sleep in fsfreeze: it needs CAP_SYS_ADMIN (loop devices, mount)");
 		return EXIT_FAILURE;
 	}
+	if (m->kind == METHOD_FUSE && cap_effective(CAP_SYS_ADMIN) == 0) {
+		pr_err("could not sleep in %s: it needs CAP_SYS_ADMIN (mount)", m->name);
+		return EXIT_FAILURE;
+	}
 
 	start = now_ns();
 	switch (m->kind) {
@@ -363,6 +485,9 @@ int cmd_sleep(int argc, char **argv)
 		break;
 	case METHOD_FSFREEZE:
 		ret = sleep_fsfreeze(timeout, &how);
+		break;
+	case METHOD_FUSE:
+		ret = sleep_fuse(m, timeout, &how);
 		break;
 	default:
 		ret = -1;

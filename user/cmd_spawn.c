@@ -33,8 +33,9 @@ static void spawn_usage(void)
 	       "too, and dstate dies of the signal (exit status 128+N).\n\n"
 	       "Modes:\n", (unsigned long long)(SPAWN_DEADLINE_NS / NSEC_PER_SEC));
 	for (i = 0; i < dstate_method_count; i++)
-		printf(" %-16s %c  %s\n", dstate_methods[i].name,
-		       dstate_methods[i].letter, dstate_methods[i].what);
+		if (!(dstate_methods[i].flags & METHOD_SLEEP_ONLY))
+			printf(" %-16s %c  %s\n", dstate_methods[i].name,
+			       dstate_methods[i].letter, dstate_methods[i].what);
 	printf("\nEnding them: module modes with 'dstate release' (or SIGKILL, as the\n"
 	       "mode allows); the others with kill(1):\n"
 	       " vfork      SIGKILL to PID or HELPER (the vfork child)\n"
@@ -111,6 +112,9 @@ int cmd_spawn(int argc, char **argv)
 	r.m = method_lookup(argv[optind]);
 	if (!r.m)
 		return usage_error("spawn", "unknown mode '%s'", argv[optind]);
+	if (r.m->flags & METHOD_SLEEP_ONLY)
+		return usage_error("spawn", "%s is for 'dstate sleep %s'; spawn does not start it",
+				   r.m->name, r.m->name);
 	if (r.m->kind != METHOD_MODULE) {
 		if (have_tag)
 			return usage_error("spawn", "--tag is for module modes, not %s", r.m->name);

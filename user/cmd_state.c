@@ -70,12 +70,24 @@ struct pstate {
 static bool opt_threads;
 static int dev_fd = -1;
 
+static bool is_fuse_wait(const struct tstate *t)
+{
+	return !strcmp(t->wchan, "request_wait_answer");
+}
+
 /*
  * Would SIGKILL end what this thread is doing now?  1 yes, 0 no, -1
  * unknown: a D without the module's word could be either.
  */
 static int thread_killable(const struct tstate *t)
 {
+	/*
+	 * A FUSE request: SIGKILL takes it back while it is queued, but once
+	 * the daemon has read it the kernel waits for the answer, in D.
+	 * Nothing outside the daemon shows which.
+	 */
+	if (is_fuse_wait(t))
+		return -1;
 	if (t->have_ts) {
 		switch (t->ts.kind) {
 		case DSTATE_TASK_RUNNING:
@@ -113,6 +125,8 @@ static int stuckness(int killable)
 /* Why the module could not tell a D thread apart, for "unknown". */
 static const char *unknown_why(const struct tstate *t)
 {
+	if (is_fuse_wait(t))
+		return "a FUSE request: SIGKILL ends it only if the daemon has not read it";
 	if (dev_fd < 0)
 		return "load the module to tell killable from uninterruptible";
 	if (t->ts_err == -ESRCH && cap_effective(CAP_SYS_ADMIN) != 1)

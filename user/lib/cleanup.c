@@ -3,7 +3,8 @@
  * dstate cleanup: find and undo what a killed dstate left.  The order
  * matters: a frozen filesystem is thawed before anything is killed (its
  * writers sleep in D, deaf even to SIGKILL until then), the helpers are
- * killed before the unmount (a keeper holds the loop device open), and the
+ * killed before the unmount (a keeper holds the loop device open; a FUSE
+ * daemon's death aborts its connection, which frees its readers), and the
  * directories go last.
  */
 #include <ctype.h>
@@ -26,7 +27,7 @@
 #include "duration.h"
 #include "procfs.h"
 
-#define DIR_PREFIX	"dstate-fsfreeze."
+#define FSFREEZE_PREFIX	"dstate-fsfreeze."
 #define DIR_SUFFIX_LEN	6		/* mkdtemp's XXXXXX */
 #define MAX_ITEMS	64
 #define MAX_PIDS	4096
@@ -35,6 +36,12 @@
 static const char *const helper_comms[] = {
 	"dstate-keeper", "dstate-writer", "dstate-tracer", "dstate-traced",
 	"dstate-zparent", "dstate-vfork", "dstate-stopped", "dstate-running",
+	"dstate-fuse",
+};
+
+/* The directories fsfreeze_setup() and fusefs_setup() make. */
+static const char *const dir_prefixes[] = {
+	FSFREEZE_PREFIX, "dstate-fuse.",
 };
 
 struct cleanup {
@@ -54,25 +61,39 @@ static void say(struct cleanup *c, const char *action, const char *what,
 
 /*
  * Is @path one of our directories, or inside one?  Returns the length of
- * the directory part, or 0.
+ * the directory part, or 0.  @prefix, when not NULL, is the only kind
+ * asked about.
  */
-static size_t our_dir(const struct cleanup *c, const char *path)
+static size_t our_dir_of(const struct cleanup *c, const char *path,
+			 const char *prefix)
 {
-	size_t t = strlen(c->tmpdir), p = strlen(DIR_PREFIX), i;
+	size_t t = strlen(c->tmpdir), p, i, k;
 	const char *s;
 
 	while (t > 1 && c->tmpdir[t - 1] == '/')
 		t--;
-	if (strncmp(path, c->tmpdir, t) != 0 || path[t] != '/' ||
-	    strncmp(path + t + 1, DIR_PREFIX, p) != 0)
+	if (strncmp(path, c->tmpdir, t) != 0 || path[t] != '/')
 		return 0;
-	s = path + t + 1 + p;
-	for (i = 0; i < DIR_SUFFIX_LEN; i++)
-		if (!isalnum((unsigned char)s[i]))
+	for (k = 0; k < sizeof(dir_prefixes) / sizeof(dir_prefixes[0]); k++) {
+		if (prefix && strcmp(prefix, dir_prefixes[k]) != 0)
+			continue;
+		p = strlen(dir_prefixes[k]);
+		if (strncmp(path + t + 1, dir_prefixes[k], p) != 0)
+			continue;
+		s = path + t + 1 + p;
+		for (i = 0; i < DIR_SUFFIX_LEN; i++)
+			if (!isalnum((unsigned char)s[i]))
+				return 0;
+		if (s[i] && s[i] != '/')
 			return 0;
-	if (s[i] && s[i] != '/')
-		return 0;
-	return (size_t)(s + i - path);
+		return (size_t)(s + i - path);
+	}
+	return 0;
+}
+
+static size_t our_dir(const struct cleanup *c, const char *path)
+{
+	return our_dir_of(c, path, NULL);
 }
 
 /* /proc/mounts escapes space, tab, newline and backslash as \ooo. */
@@ -93,8 +114,12 @@ static void unescape(char *s)
 	*d = '\0';
 }
 
-/* Our mount points, deepest last in /proc/mounts order.  Returns how many. */
-static int our_mounts(const struct cleanup *c, char mnt[][256], int max)
+/*
+ * Our mount points (of @prefix's kind only, unless NULL), deepest last in
+ * /proc/mounts order.  Returns how many.
+ */
+static int our_mounts(const struct cleanup *c, const char *prefix,
+		      char mnt[][256], int max)
 {
 	char line[1024], dev[256], dir[256];
 	FILE *f = fopen("/proc/mounts", "re");
@@ -106,17 +131,21 @@ static int our_mounts(const struct cleanup *c, char mnt[][256], int max)
 		if (sscanf(line, "%255s %255s", dev, dir) != 2)
 			continue;
 		unescape(dir);
-		if (our_dir(c, dir))
+		if (our_dir_of(c, dir, prefix))
 			snprintf(mnt[n++], 256, "%s", dir);
 	}
 	fclose(f);
 	return n;
 }
 
+/*
+ * Only fsfreeze's mounts: opening a FUSE mount would wait for a daemon
+ * that may never answer.
+ */
 static void thaw_mounts(struct cleanup *c)
 {
 	static char mnt[MAX_ITEMS][256];
-	int i, n = our_mounts(c, mnt, MAX_ITEMS), fd;
+	int i, n = our_mounts(c, FSFREEZE_PREFIX, mnt, MAX_ITEMS), fd;
 
 	for (i = 0; i < n; i++) {
 		fd = open(mnt[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -227,7 +256,7 @@ static int umount_patiently(const char *mnt)
 static void unmount_all(struct cleanup *c)
 {
 	static char mnt[MAX_ITEMS][256];
-	int i, n = our_mounts(c, mnt, MAX_ITEMS), err;
+	int i, n = our_mounts(c, NULL, mnt, MAX_ITEMS), err;
 
 	for (i = n - 1; i >= 0; i--) {
 		err = umount_patiently(mnt[i]);
@@ -277,7 +306,10 @@ static void detach_loops(struct cleanup *c)
 	closedir(d);
 }
 
-/* Only what fsfreeze_setup() puts there: never a recursive delete. */
+/*
+ * Only what fsfreeze_setup() and fusefs_setup() put there: never a
+ * recursive delete.
+ */
 static void remove_dirs(struct cleanup *c)
 {
 	char dir[512], path[600];

@@ -11,6 +11,7 @@ enum dstate_method_kind {
 	METHOD_MODULE,		/* DSTATE_IOC_SLEEP in a module mode */
 	METHOD_VFORK,
 	METHOD_FSFREEZE,
+	METHOD_FUSE,		/* fuse-noreply, fuse-noread */
 	METHOD_STOPPED,
 	METHOD_TRACED,
 	METHOD_ZOMBIE,
@@ -19,6 +20,8 @@ enum dstate_method_kind {
 
 #define METHOD_NEEDS_MODULE	(1U << 0)
 #define METHOD_NEEDS_ROOT	(1U << 1)	/* or CAP_SYS_ADMIN */
+#define METHOD_FUSE_NOREAD	(1U << 2)	/* fuse: the READ is never read */
+#define METHOD_SLEEP_ONLY	(1U << 3)	/* 'dstate sleep' only, no spawn */
 
 struct dstate_method {
 	const char *name;

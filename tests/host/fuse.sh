@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host test: the FUSE methods, judged by what the kernel shows.
+#  - fuse-noreply: the daemon took the READ and holds it.  The reader
+#    sleeps in S in request_wait_answer; SIGKILL cannot take the request
+#    back, so the reader goes to D and stays there until the daemon
+#    answers (here: is told to, or is killed, or the connection's abort
+#    file is written).
+#  - fuse-noread: the daemon never takes the READ; SIGKILL takes it back
+#    and ends the reader at once.
+# Every way out (answer on the timeout, SIGINT, SIGTERM, SIGKILL of the
+# reader or of the daemon, the abort file, SIGKILL of both then 'dstate
+# cleanup') must leave no mount, directory or process.  Needs root and
+# /dev/fuse.  Prints TAP.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/host/common.inc
+. "$here/common.inc"
+
+echo "TAP version 13"
+skip_all() { echo "ok 1 - FUSE methods # SKIP $1"; echo "1..1"; exit 0; }
+[ "$(id -u)" = 0 ] || skip_all "needs root (mount)"
+[ -c /dev/fuse ] || skip_all "no /dev/fuse"
+host_tmpdir fuse
+# What the commands print goes apart from $tmp, which must end empty.
+work=$(mktemp -d "${TMPDIR:-/tmp}/dstate-fuse-test.XXXXXX")
+trap 'host_cleanup; rm -rf "$work"' EXIT
+export TMPDIR=$tmp
+
+letter() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2> /dev/null; }
+is_letter() { [ "$(letter "$1")" = "$2" ]; }
+in_fuse_wait() {
+	is_letter "$1" "$2" && [ "$(cat "/proc/$1/wchan" 2> /dev/null)" = request_wait_answer ]
+}
+gone() { [ ! -d "/proc/$1" ] || is_letter "$1" Z; }
+daemon_of() { pgrep -P "$1" -x dstate-fuse; }
+
+# What a run may leave: our mounts and directories, and its daemon.
+leftovers() {
+	grep -F " $tmp/" /proc/mounts | awk '{print "mount " $2}'
+	(cd "$tmp" && find . -mindepth 1 -maxdepth 1 -printf 'file %p\n')
+	[ -n "${1:-}" ] && [ -d "/proc/$1" ] && echo "daemon $1"
+}
+nothing_left() { [ -z "$(leftovers "${1:-}")" ]; }
+
+# start METHOD [ARGS...]: the reader in the background, in $r; its
+# daemon in $d, once the reader waits in request_wait_answer.
+start() {
+	"$D" sleep "$@" > "$work/out" 2>&1 &
+	r=$!
+	pids+=("$r")
+	poll_for 10000 in_fuse_wait "$r" S
+	d=$(daemon_of "$r")
+	[ -n "$d" ] && pids+=("$d")
+}
+
+# The probe: can this host mount FUSE at all?  Any other failure fails.
+if ! "$D" sleep fuse-noread --timeout 10ms > "$work/out" 2>&1; then
+	grep -qE 'could not (open /dev/fuse|mount FUSE)' "$work/out" &&
+		skip_all "FUSE does not mount here: $(head -n 1 "$work/out")"
+	ok 1 "dstate sleep fuse-noread: $(head -n 1 "$work/out")"
+	echo "1..$n"
+	exit 1
+fi
+
+# --- fuse-noreply: SIGKILL leaves the reader in D ---------------------------
+start fuse-noreply
+in_fuse_wait "$r" S
+ok $? "fuse-noreply: the reader sleeps in S in request_wait_answer"
+"$D" state "$r" > "$work/state" 2>&1
+grep -q '^  killable:  unknown (.*a FUSE request: SIGKILL ends it only if the daemon has not read it)' "$work/state"
+res=$?; ok $res "state of the reader: killable unknown, a FUSE request"
+[ $res = 0 ] || sed 's/^/# /' "$work/state"
+kill -KILL "$r"
+poll_for 5000 in_fuse_wait "$r" D
+ok $? "fuse-noreply: SIGKILL moves the reader to D, still in request_wait_answer"
+grep -q fuse_file_read_iter "/proc/$r/stack"
+ok $? "its kernel stack is the FUSE read ($(grep -o 'fuse_[a-z_]*' "/proc/$r/stack" | head -n 2 | tr '\n' ' '))"
+grep -q '^ShdPnd:.*0100$' "/proc/$r/status"
+ok $? "and SIGKILL is pending, not taken: $(grep ShdPnd "/proc/$r/status")"
+kill -TERM "$d"
+wait "$r"; rc=$?
+[ $rc = 137 ]
+ok $? "SIGTERM to the daemon answers; the reader dies of its SIGKILL (exit $rc)"
+poll_for 5000 nothing_left "$d"
+ok $? "fuse-noreply, killed: nothing left $(leftovers "$d" | tr '\n' ' ')"
+
+# --- fuse-noread: SIGKILL ends the reader -----------------------------------
+start fuse-noread
+in_fuse_wait "$r" S
+ok $? "fuse-noread: the reader sleeps in S in request_wait_answer"
+kill -KILL "$r"
+poll_for 5000 gone "$r"
+ok $? "fuse-noread: SIGKILL takes the unread request back and ends the reader"
+wait "$r"; rc=$?
+[ $rc = 137 ]
+ok $? "fuse-noread: killed by SIGKILL (exit $rc)"
+poll_for 5000 nothing_left "$d"
+ok $? "fuse-noread, killed: its daemon unmounts and deletes: nothing left $(leftovers "$d" | tr '\n' ' ')"
+
+# --- the timeout, and the interruptions -------------------------------------
+for m in fuse-noreply fuse-noread; do
+	"$D" sleep "$m" --timeout 300ms > "$work/out" 2>&1; rc=$?
+	[ $rc = 0 ] && grep -q '^woke: *answered' "$work/out"
+	ok $? "$m --timeout 300ms: answered, exit $rc"
+	ok "$(nothing_left; echo $?)" "$m, answered: nothing left"
+done
+for sig in INT TERM HUP; do
+	for m in fuse-noreply fuse-noread; do
+		start "$m"
+		kill -"$sig" "$r"
+		wait "$r"; rc=$?
+		want=$((128 + $(kill -l "$sig")))
+		[ $rc = $want ]
+		ok $? "$m, SIG$sig to the reader: it dies of it (exit $rc, wanted $want)"
+		poll_for 5000 nothing_left "$d"
+		ok $? "$m, SIG$sig: nothing left $(leftovers "$d" | tr '\n' ' ')"
+	done
+done
+
+# --- the daemon killed: the connection is aborted ---------------------------
+start fuse-noreply
+kill -KILL "$d"
+wait "$r"; rc=$?
+[ $rc = 0 ] && grep -q '^woke: *connection aborted' "$work/out"
+ok $? "SIGKILL to the daemon aborts the connection: the read fails (exit $rc: $(grep woke "$work/out"))"
+poll_for 5000 nothing_left "$d"
+ok $? "the reader unmounts and deletes what the daemon could not: nothing left $(leftovers "$d" | tr '\n' ' ')"
+
+# --- the connection's abort file --------------------------------------------
+ctl=/sys/fs/fuse/connections mounted_ctl=
+if [ -d "$ctl" ] && ! grep -q " $ctl fusectl " /proc/mounts; then
+	mount -t fusectl fusectl "$ctl" 2> /dev/null && mounted_ctl=1
+fi
+if grep -q " $ctl fusectl " /proc/mounts; then
+	start fuse-noreply
+	kill -KILL "$r"
+	poll_for 5000 in_fuse_wait "$r" D
+	mnt=$(grep -F " $tmp/" /proc/mounts | awk '{print $2}')
+	conn=$(mountpoint -d "$mnt" | cut -d: -f2)
+	echo 1 > "$ctl/$conn/abort"
+	poll_for 5000 gone "$r"
+	ok $? "writing $ctl/$conn/abort ends the reader in D"
+	wait "$r"; rc=$?
+	[ $rc = 137 ]
+	ok $? "which then dies of its SIGKILL (exit $rc)"
+	poll_for 5000 nothing_left "$d"
+	ok $? "abort: nothing left $(leftovers "$d" | tr '\n' ' ')"
+	[ -n "$mounted_ctl" ] && umount "$ctl"
+else
+	n=$((n + 1)); echo "ok $n - the connection's abort file # SKIP no fusectl at $ctl"
+fi
+
+# --- both killed: dstate cleanup --------------------------------------------
+start fuse-noreply
+kill -KILL "$r" "$d"
+wait "$r"
+poll_for 5000 gone "$d"
+[ -n "$(leftovers)" ]
+ok $? "SIGKILL to reader and daemon leaves the mount and directory: $(leftovers | tr '\n' ' ')"
+"$D" cleanup > "$work/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "^unmounted *$tmp/dstate-fuse\.......[/]mnt" "$work/out" &&
+	grep -q "^removed *$tmp/dstate-fuse\......." "$work/out"
+ok $? "dstate cleanup unmounts and removes them (exit $rc)"
+ok "$(nothing_left; echo $?)" "after cleanup: nothing left $(leftovers | tr '\n' ' ')"
+
+# --- spawn does not start them ----------------------------------------------
+"$D" spawn fuse-noreply > /dev/null 2> "$work/out"; rc=$?
+[ $rc = 2 ] && grep -q "is for 'dstate sleep fuse-noreply'" "$work/out"
+ok $? "spawn fuse-noreply: a usage error that names 'dstate sleep' (exit $rc)"
+
+echo "1..$n"
+[ $failed = 0 ]
