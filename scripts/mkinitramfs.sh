@@ -23,8 +23,9 @@ env=$top/cache/kernels/$series/env
 
 # Kernel modules the tests use, with what they depend on: loop and ext4 for
 # the fsfreeze method, and the crc32c that ext4 asks for when it mounts
-# (6.x), or that jbd2 names as a soft dependency (7.x: crc32c-cryptoapi).
-KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel crc32c-cryptoapi}
+# (6.x), or that jbd2 names as a soft dependency (7.x: crc32c-cryptoapi);
+# fuse for the FUSE methods (built in from 6.12 on).
+KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel crc32c-cryptoapi fuse}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dstate-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT

@@ -139,7 +139,8 @@ if grep -q " $ctl fusectl " /proc/mounts; then
 	kill -KILL "$r"
 	poll_for 5000 in_fuse_wait "$r" D
 	mnt=$(grep -F " $tmp/" /proc/mounts | awk '{print $2}')
-	conn=$(mountpoint -d "$mnt" | cut -d: -f2)
+	# The connection is named by the minor of the mount's device.
+	conn=$(awk -v m="$mnt" '$5 == m { split($3, dev, ":"); print dev[2] }' /proc/self/mountinfo)
 	echo 1 > "$ctl/$conn/abort"
 	poll_for 5000 gone "$r"
 	ok $? "writing $ctl/$conn/abort ends the reader in D"

@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The FUSE methods on this kernel, judged by what it shows:
+#  - fuse-noreply: the reader waits in S in request_wait_answer; SIGKILL
+#    moves it to D (the daemon has the request, the kernel cannot take it
+#    back) until the daemon answers, dies or the connection's abort file
+#    is written;
+#  - fuse-noread: SIGKILL takes the unread request back and ends it.
+# After each, no mount, directory or daemon is left, and the kernel log
+# has no BUG or WARNING.  A kernel without FUSE (the debug one) skips.
+#
+# vm-options: -t 240
+
+. /tests/vm/lib.sh
+
+export TMPDIR=/tmp/fuse-test
+mkdir -p "$TMPDIR"
+out=/tmp/fuse.out
+
+in_fuse_wait() {	# in_fuse_wait PID LETTER
+	[ "$(proc_state "$1")" = "$2" ] &&
+		[ "$(cat "/proc/$1/wchan" 2>/dev/null)" = request_wait_answer ]
+}
+# The dstate-fuse daemons (of parent $1, if given): busybox has no pgrep.
+fuse_daemons() {
+	awk -v p="${1:-}" '$2 == "(dstate-fuse)" && (p == "" || $4 == p) { print $1 }' \
+		/proc/[0-9]*/stat 2>/dev/null
+}
+gone() { [ ! -d "/proc/$1" ] || [ "$(proc_state "$1")" = Z ]; }
+leftovers() {
+	grep -F " $TMPDIR/" /proc/mounts | awk '{print "mount " $2}'
+	ls -A "$TMPDIR" | sed 's/^/file /'
+	fuse_daemons | sed 's/^/daemon /'
+}
+nothing_left() { [ -z "$(leftovers)" ]; }
+
+# start METHOD: the reader in $r, waiting; its daemon in $d.
+start() {
+	dstate sleep "$1" > "$out" 2>&1 &
+	r=$!
+	wait_for 30 in_fuse_wait "$r" S
+	d=$(fuse_daemons "$r")
+}
+
+kmsg_mark
+if ! dstate sleep fuse-noread --timeout 10ms > "$out" 2>&1; then
+	if grep -q 'could not open /dev/fuse' "$out"; then
+		skip "FUSE methods" "this kernel has no FUSE ($(head -n 1 "$out"))"
+		done_testing
+	fi
+	not_ok "dstate sleep fuse-noread: $(cat "$out")"
+	done_testing
+fi
+ok "fuse-noread --timeout 10ms: answered"
+
+start fuse-noreply
+check "fuse-noreply: the reader waits in S in request_wait_answer" \
+	in_fuse_wait "$r" S
+kill -KILL "$r"
+check "SIGKILL moves it to D, still in request_wait_answer" \
+	wait_for 10 in_fuse_wait "$r" D
+check "with SIGKILL pending" sigkill_pending "$r"
+check "its kernel stack is the FUSE read" grep -q fuse_file_read_iter "/proc/$r/stack"
+check "the daemon ($d) holds the request and lives" \
+	sh -c "[ -n '$d' ] && [ -d '/proc/$d' ]"
+kill -TERM "$d"
+wait "$r"
+rc=$?
+check "SIGTERM to the daemon answers: the reader dies of SIGKILL (exit $rc)" [ $rc -eq 137 ]
+check "nothing left" wait_for 10 nothing_left
+
+start fuse-noread
+kill -KILL "$r"
+check "fuse-noread: SIGKILL ends the reader at once" wait_for 10 gone "$r"
+wait "$r"
+rc=$?
+check "killed by SIGKILL (exit $rc)" [ $rc -eq 137 ]
+check "nothing left" wait_for 10 nothing_left
+
+start fuse-noreply
+kill -KILL "$d"
+wait "$r"
+rc=$?
+check "SIGKILL to the daemon aborts the connection: the read fails (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^woke: *connection aborted' $out"
+check "nothing left" wait_for 10 nothing_left
+
+ctl=/sys/fs/fuse/connections
+grep -q " $ctl fusectl " /proc/mounts || mount -t fusectl fusectl "$ctl"
+start fuse-noreply
+kill -KILL "$r"
+wait_for 10 in_fuse_wait "$r" D
+mnt=$(grep -F " $TMPDIR/" /proc/mounts | awk '{print $2}')
+# The connection is named by the minor of the mount's device.
+conn=$(awk -v m="$mnt" '$5 == m { split($3, dev, ":"); print dev[2] }' /proc/self/mountinfo)
+echo 1 > "$ctl/$conn/abort"
+check "writing $ctl/$conn/abort ends the reader in D" wait_for 10 gone "$r"
+gone "$r" || kill -TERM "$d"	# so that a failure cannot hang the rest
+wait "$r"
+rc=$?
+check "which dies of its SIGKILL (exit $rc)" [ $rc -eq 137 ]
+check "nothing left" wait_for 10 nothing_left
+
+start fuse-noreply
+kill -KILL "$r" "$d"
+wait "$r"
+check "SIGKILL to both leaves a mount" grep -qF " $TMPDIR/" /proc/mounts
+dstate cleanup > "$out" 2>&1
+rc=$?
+check "dstate cleanup (exit $rc) unmounts and removes it" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^unmounted' $out && grep -q '^removed' $out"
+check "nothing left" nothing_left
+
+check "no BUG or WARNING in the kernel log" kmsg_clean
+done_testing
