@@ -21,6 +21,7 @@
 
 #include "fsfreeze.h"
 #include "kmodload.h"
+#include "loopdev.h"
 
 #define IMAGE_KB	2048
 
@@ -62,60 +63,6 @@ static int make_ext2(const char *image)
 	if (!run_quiet(e2fs) || !run_quiet(bb) || !run_quiet(bb2))
 		return 0;
 	return -ENOENT;
-}
-
-static int loop_attach(struct fsfreeze *f, int image_fd)
-{
-	struct loop_config cfg;
-	int ctl, n, fd, tries, ret = -EBUSY;
-
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0 && errno == ENOENT && !kmodload_probe("loop"))
-		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	/* Another user may take the free device first: ask again. */
-	for (tries = 0; tries < 10 && ret == -EBUSY; tries++) {
-		n = ioctl(ctl, LOOP_CTL_GET_FREE);
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		snprintf(f->loop, sizeof(f->loop), "/dev/loop%d", n);
-		fd = open(f->loop, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			ret = -errno;
-			continue;
-		}
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.fd = (__u32)image_fd;
-		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-		if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) {
-			f->loop_fd = fd;
-			ret = 0;
-			break;
-		}
-		ret = -errno;
-		if (ret == -EINVAL || ret == -ENOTTY) {
-			/* Before 5.8: set the fd, then the flags. */
-			struct loop_info64 info;
-
-			memset(&info, 0, sizeof(info));
-			info.lo_flags = LO_FLAGS_AUTOCLEAR;
-			if (ioctl(fd, LOOP_SET_FD, image_fd) == 0) {
-				ioctl(fd, LOOP_SET_STATUS64, &info);
-				f->loop_fd = fd;
-				ret = 0;
-				break;
-			}
-			ret = -errno;
-		}
-		close(fd);
-	}
-	close(ctl);
-	if (ret)
-		f->loop[0] = '\0';
-	return ret;
 }
 
 /* ext2, by the ext2 driver or by ext4's; load either if need be. */
@@ -185,8 +132,12 @@ int fsfreeze_setup(struct fsfreeze *f, char *err, size_t errlen)
 			 strerror(-ret));
 		goto fail;
 	}
-	ret = loop_attach(f, fd);
+	ret = loop_attach(fd, f->loop, sizeof(f->loop));
 	close(fd);
+	if (ret >= 0) {
+		f->loop_fd = ret;
+		ret = 0;
+	}
 	if (ret) {
 		snprintf(err, errlen, "could not attach a loop device: %s%s",
 			 strerror(-ret),
