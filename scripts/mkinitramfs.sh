@@ -24,8 +24,8 @@ env=$top/cache/kernels/$series/env
 # Kernel modules the tests use, with what they depend on: loop and ext4 for
 # the fsfreeze method, and the crc32c that ext4 asks for when it mounts
 # (6.x), or that jbd2 names as a soft dependency (7.x: crc32c-cryptoapi);
-# fuse for the FUSE methods (built in from 6.12 on).
-KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel crc32c-cryptoapi fuse}
+# fuse for the FUSE methods (built in from 6.12 on), dm_mod for dm-suspend.
+KMODS=${KMODS:-loop ext4 crc32c_generic crc32c-intel crc32c-cryptoapi fuse dm_mod}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dstate-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT

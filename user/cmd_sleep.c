@@ -16,6 +16,7 @@
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/fsfreeze.h"
+#include "lib/dmsuspend.h"
 #include "lib/fusefs.h"
 #include "lib/interrupt.h"
 #include "lib/kmodload.h"
@@ -44,6 +45,7 @@ static void sleep_usage(void)
 	       "fuse-noreply and fuse-noread are answered after the timeout or when\n"
 	       "their daemon (likewise printed) gets SIGTERM or SIGINT, not on SIGKILL\n"
 	       "to this process: a read the daemon took leaves it in D until then.\n"
+	       "dm-suspend is resumed likewise by its keeper (printed on stderr).\n"
 	       "SIGINT, SIGTERM or SIGHUP to this process undo what it made (the keeper\n"
 	       "thaws, unmounts and deletes), and it dies of the signal (128+N).\n\n"
 	       "Options:\n"
@@ -299,46 +301,52 @@ static int sleep_fsfreeze(uint64_t timeout, const char **how)
 }
 
 /*
- * The FUSE daemon's reason to answer: the timeout, SIGINT, SIGTERM, SIGHUP
- * or SIGQUIT to itself, or one of the first three pending for the reader,
- * which sleeps and cannot act on it.  Not SIGKILL to the reader: that a
- * read the daemon took outlives SIGKILL is what fuse-noreply shows.
+ * When the helper of fuse-noreply, fuse-noread or dm-suspend lets its
+ * sleeper go: at the timeout, on SIGINT, SIGTERM, SIGHUP or SIGQUIT to
+ * itself (blocked: see helper_block()), or when one of the first three
+ * is pending for the sleeper, which cannot act on it.  Not on SIGKILL to
+ * the sleeper: that a sleep outlives SIGKILL is what these show.
  */
-static uint64_t fuse_deadline;
-static pid_t fuse_reader;
+static uint64_t release_deadline;
+static pid_t release_sleeper;
 
-static bool fuse_stop(void)
-{
-	struct proc_status st;
-	sigset_t pending;
-	uint64_t stop_sigs = (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1)) |
-			     (1ULL << (SIGHUP - 1));
-
-	if (fuse_deadline && now_ns() >= fuse_deadline)
-		return true;
-	if (!sigpending(&pending) &&
-	    (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
-	     sigismember(&pending, SIGHUP) || sigismember(&pending, SIGQUIT)))
-		return true;
-	return !proc_read_status(fuse_reader, &st) &&
-	       ((st.sig_pnd | st.shd_pnd) & stop_sigs);
-}
-
-static void __attribute__((noreturn)) fuse_daemon(struct fusefs *f, int release_fd,
-						  uint64_t timeout)
+static void helper_block(uint64_t timeout)
 {
 	sigset_t set;
 
-	helper_name("dstate-fuse");
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	fuse_deadline = timeout ? now_ns() + timeout : 0;
-	fuse_reader = getppid();
-	fusefs_serve(f, release_fd, fuse_stop);
+	release_deadline = timeout ? now_ns() + timeout : 0;
+	release_sleeper = getppid();
+}
+
+static bool release_due(void)
+{
+	struct proc_status st;
+	sigset_t pending;
+	uint64_t stop_sigs = (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1)) |
+			     (1ULL << (SIGHUP - 1));
+
+	if (release_deadline && now_ns() >= release_deadline)
+		return true;
+	if (!sigpending(&pending) &&
+	    (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
+	     sigismember(&pending, SIGHUP) || sigismember(&pending, SIGQUIT)))
+		return true;
+	return !proc_read_status(release_sleeper, &st) &&
+	       ((st.sig_pnd | st.shd_pnd) & stop_sigs);
+}
+
+static void __attribute__((noreturn)) fuse_daemon(struct fusefs *f, int release_fd,
+						  uint64_t timeout)
+{
+	helper_name("dstate-fuse");
+	helper_block(timeout);
+	fusefs_serve(f, release_fd, release_due);
 	fusefs_teardown(f);
 	_exit(0);
 }
@@ -411,6 +419,81 @@ static int sleep_fuse(const struct dstate_method *m, uint64_t timeout,
 	return 0;
 }
 
+/*
+ * This process writes to a suspended device-mapper device and sleeps in D
+ * in io_schedule(); a keeper child resumes it on the timeout or a signal,
+ * waits for the write to finish (the pipe closes when this process closes
+ * its end or dies), then removes the map and deletes everything.
+ */
+static int sleep_dm(uint64_t timeout, const char **how)
+{
+	struct timespec ms10 = { 0, 10000000 };
+	struct dmsuspend d;
+	sigset_t stop;
+	char err[200], c;
+	int pfd[2], ret, status, sig;
+	pid_t keeper;
+
+	interrupt_block(&stop);
+	signal(SIGPIPE, SIG_IGN);
+	ret = dmsuspend_setup(&d, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return -1;
+	}
+	sig = interrupt_pending(&stop);
+	if (sig) {
+		dmsuspend_teardown(&d, 0);
+		interrupt_exit(sig);
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		pr_err("could not make a pipe: %s", strerror(errno));
+		dmsuspend_teardown(&d, 0);
+		return -1;
+	}
+	ret = dmsuspend_suspend(&d);
+	if (ret) {
+		pr_err("could not suspend %s: %s", d.name, strerror(-ret));
+		dmsuspend_teardown(&d, 1000);
+		return -1;
+	}
+	keeper = fork();
+	if (keeper < 0) {
+		pr_err("could not fork: %s", strerror(errno));
+		dmsuspend_teardown(&d, 1000);
+		return -1;
+	}
+	if (keeper == 0) {
+		close(pfd[1]);
+		helper_name("dstate-dm");
+		helper_block(timeout);
+		while (!release_due())
+			nanosleep(&ms10, NULL);
+		dmsuspend_resume(&d);
+		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		dmsuspend_teardown(&d, 2000);
+		_exit(0);
+	}
+	close(pfd[0]);
+	announce("dm-suspend", keeper, "resume with: kill");
+	ret = dmsuspend_write(&d);
+	close(pfd[1]);
+	waitpid(keeper, &status, 0);
+	/* A keeper killed before its teardown leaves that to this process. */
+	if (!WIFEXITED(status))
+		dmsuspend_teardown(&d, 2000);
+	sig = interrupt_pending(&stop);
+	if (sig)
+		interrupt_exit(sig);
+	if (ret) {
+		pr_err("could not write to %s: %s", d.node, strerror(-ret));
+		return -1;
+	}
+	*how = "resumed";
+	return 0;
+}
+
 int cmd_sleep(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -464,8 +547,10 @@ int cmd_sleep(int argc, char **argv)
 		pr_err("could not sleep in fsfreeze: it needs CAP_SYS_ADMIN (loop devices, mount)");
 		return EXIT_FAILURE;
 	}
-	if (m->kind == METHOD_FUSE && cap_effective(CAP_SYS_ADMIN) == 0) {
-		pr_err("could not sleep in %s: it needs CAP_SYS_ADMIN (mount)", m->name);
+	if ((m->kind == METHOD_FUSE || m->kind == METHOD_DM_SUSPEND) &&
+	    cap_effective(CAP_SYS_ADMIN) == 0) {
+		pr_err("could not sleep in %s: it needs CAP_SYS_ADMIN (%s)", m->name,
+		       m->kind == METHOD_FUSE ? "mount" : "device-mapper, loop devices");
 		return EXIT_FAILURE;
 	}
 
@@ -488,6 +573,9 @@ int cmd_sleep(int argc, char **argv)
 		break;
 	case METHOD_FUSE:
 		ret = sleep_fuse(m, timeout, &how);
+		break;
+	case METHOD_DM_SUSPEND:
+		ret = sleep_dm(timeout, &how);
 		break;
 	default:
 		ret = -1;

@@ -55,6 +55,7 @@ fi
 ok "fuse-noread --timeout 10ms: answered"
 
 start fuse-noreply
+diag "reader $r: state $(proc_state "$r"), wchan $(cat "/proc/$r/wchan"), stack: $(grep -o 'fuse_[a-z_]*\|request_wait_answer' "/proc/$r/stack" | tr '\n' ' ')"
 check "fuse-noreply: the reader waits in S in request_wait_answer" \
 	in_fuse_wait "$r" S
 kill -KILL "$r"

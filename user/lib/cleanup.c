@@ -24,10 +24,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "dmsuspend.h"
 #include "duration.h"
 #include "procfs.h"
 
 #define FSFREEZE_PREFIX	"dstate-fsfreeze."
+#define DM_PREFIX	"dstate-dm."
 #define DIR_SUFFIX_LEN	6		/* mkdtemp's XXXXXX */
 #define MAX_ITEMS	64
 #define MAX_PIDS	4096
@@ -36,12 +38,12 @@
 static const char *const helper_comms[] = {
 	"dstate-keeper", "dstate-writer", "dstate-tracer", "dstate-traced",
 	"dstate-zparent", "dstate-vfork", "dstate-stopped", "dstate-running",
-	"dstate-fuse",
+	"dstate-fuse", "dstate-dm",
 };
 
 /* The directories fsfreeze_setup() and fusefs_setup() make. */
 static const char *const dir_prefixes[] = {
-	FSFREEZE_PREFIX, "dstate-fuse.",
+	FSFREEZE_PREFIX, "dstate-fuse.", DM_PREFIX,
 };
 
 struct cleanup {
@@ -159,6 +161,40 @@ static void thaw_mounts(struct cleanup *c)
 			say(c, "thaw", mnt[i], errno);
 		close(fd);
 	}
+}
+
+/*
+ * dm-suspend's maps, named dstate-XXXXXX after their directory
+ * dstate-dm.XXXXXX: only those whose directory is under our TMPDIR.
+ * Resumed (their writers finish) and removed, or removed once their last
+ * opener closes them.
+ */
+static void undo_maps(struct cleanup *c)
+{
+	char path[300], name[128], dir[512];
+	struct dirent *e;
+	DIR *d;
+	int err;
+
+	d = opendir("/sys/block");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "dm-", 3) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", e->d_name);
+		if (read_file(path, name, sizeof(name)) <= 0)
+			continue;
+		name[strcspn(name, "\n")] = '\0';
+		if (strncmp(name, "dstate-", 7) != 0 || strlen(name) != 7 + DIR_SUFFIX_LEN)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/" DM_PREFIX "%s", c->tmpdir, name + 7);
+		if (access(dir, F_OK) != 0 || our_dir_of(c, dir, DM_PREFIX) != strlen(dir))
+			continue;
+		err = -dmsuspend_remove_by_name(name);
+		say(c, err ? "remove" : "removed", name, err);
+	}
+	closedir(d);
 }
 
 /* Is @pid one of ours?  Its name in @comm (16 bytes) if so. */
@@ -325,6 +361,8 @@ static void remove_dirs(struct cleanup *c)
 			continue;
 		snprintf(path, sizeof(path), "%s/image", dir);
 		unlink(path);
+		snprintf(path, sizeof(path), "%s/dev", dir);
+		unlink(path);
 		snprintf(path, sizeof(path), "%s/mnt", dir);
 		rmdir(path);
 		if (rmdir(dir) == 0)
@@ -343,6 +381,7 @@ int cleanup_run(const char *tmpdir, cleanup_report_fn report, void *arg)
 	int rounds = 0;
 
 	thaw_mounts(&c);
+	undo_maps(&c);
 	/*
 	 * A helper may fork, or freeze, while it is being killed: look
 	 * again until a pass finds none, and thaw again after.
@@ -350,6 +389,7 @@ int cleanup_run(const char *tmpdir, cleanup_report_fn report, void *arg)
 	while (kill_helpers(&c) && ++rounds < 10)
 		;
 	thaw_mounts(&c);
+	undo_maps(&c);
 	unmount_all(&c);
 	detach_loops(&c);
 	remove_dirs(&c);

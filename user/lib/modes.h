@@ -12,6 +12,7 @@ enum dstate_method_kind {
 	METHOD_VFORK,
 	METHOD_FSFREEZE,
 	METHOD_FUSE,		/* fuse-noreply, fuse-noread */
+	METHOD_DM_SUSPEND,
 	METHOD_STOPPED,
 	METHOD_TRACED,
 	METHOD_ZOMBIE,
