@@ -78,7 +78,7 @@ static int dm_load(const struct dmsuspend *d)
 	r.io.target_count = 1;
 	t = (struct dm_target_spec *)r.data;
 	t->sector_start = 0;
-	t->length = IMAGE_KB * 2;
+	t->length = (__u64)IMAGE_KB * 2;	/* 512-byte sectors */
 	snprintf(t->target_type, sizeof(t->target_type), "linear");
 	params = (char *)(t + 1);
 	snprintf(params, sizeof(r.data) - sizeof(*t), "%u:%u 0",
