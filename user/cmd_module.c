@@ -390,11 +390,16 @@ static int info_file(bool loaded, const char *srcversion,
 		}
 	}
 	/* A file, but of another build: say so, as a stale build misleads. */
-	if (ret && other.path)
-		pr_warn("the loaded module (srcversion %s) is not %s (srcversion %s, vermagic %s): rebuilt, or built for another kernel, since it was loaded?",
+	if (ret && other.path) {
+		const char *vm = other.vermagic ? other.vermagic : "none";
+		int len = (int)strlen(vm);
+
+		while (len > 0 && vm[len - 1] == ' ')	/* modpost ends it so */
+			len--;
+		pr_warn("the loaded module (srcversion %s) is not %s (srcversion %s, vermagic %.*s): rebuilt, or built for another kernel, since it was loaded?",
 			srcversion[0] ? srcversion : "unknown", other.path,
-			other.srcversion ? other.srcversion : "none",
-			other.vermagic ? other.vermagic : "none");
+			other.srcversion ? other.srcversion : "none", len, vm);
+	}
 	kmodload_modinfo_free(&other);
 	free(cand[0]);
 	return ret;
