@@ -149,12 +149,13 @@ install: user
 
 # make install-user: the command alone, for a machine that gets the module
 # elsewhere (DKMS, a package) or only uses the methods that need none.  It
-# builds with what user/ needs (libkmod-dev, libsmartcols-dev), not with
-# scripts/deps.sh, which installs the whole test VM's packages.
+# builds with what user/ needs (libkmod-dev, libsmartcols-dev,
+# libjson-c-dev), not with scripts/deps.sh, which installs the whole test
+# VM's packages.
 install-user:
-	@$(PKG_CONFIG) --exists smartcols libkmod || { \
-		echo "make install-user: libkmod and libsmartcols headers are missing;"; \
-		echo "  apt-get install pkg-config libkmod-dev libsmartcols-dev"; \
+	@$(PKG_CONFIG) --exists smartcols libkmod json-c || { \
+		echo "make install-user: the libkmod, libsmartcols or json-c headers are missing;"; \
+		echo "  apt-get install pkg-config libkmod-dev libsmartcols-dev libjson-c-dev"; \
 		exit 1; }
 	$(MAKE) -C user dstate
 	$(install_user_files)

@@ -502,12 +502,24 @@ static void params_free(struct info_param *ps, int n)
 	free(ps);
 }
 
-static void json_or_null(const char *s)
+/* A decimal number as JSON, or NULL when @v is not one. */
+static struct json_object *json_number(const char *v)
 {
-	if (s)
-		json_str(s);
-	else
-		fputs("null", stdout);
+	char *end;
+
+	errno = 0;
+	if (v[0] == '-') {
+		long long n = strtoll(v, &end, 10);
+
+		if (!errno && end != v && !*end)
+			return json_object_new_int64(n);
+	} else if (v[0] >= '0' && v[0] <= '9') {
+		unsigned long long n = strtoull(v, &end, 10);
+
+		if (!errno && !*end)
+			return json_object_new_uint64(n);
+	}
+	return NULL;
 }
 
 /*
@@ -515,103 +527,95 @@ static void json_or_null(const char *s)
  * integer type's decimal digits as a number, anything else as the string
  * sysfs shows.
  */
-static void param_value_json(const struct info_param *p)
+static struct json_object *param_value_json(const struct info_param *p)
 {
 	static const char *const ints[] = {
 		"byte", "short", "ushort", "int", "uint", "long", "ulong",
 		"ullong",
 	};
 	const char *v = p->value, *t = p->type ? p->type : "";
+	struct json_object *o;
 	unsigned int i;
 
-	if (!v) {
-		fputs("null", stdout);
-		return;
-	}
+	if (!v)
+		return NULL;
 	if ((!strcmp(t, "bool") || !strcmp(t, "invbool")) &&
-	    (!strcmp(v, "Y") || !strcmp(v, "N"))) {
-		fputs(v[0] == 'Y' ? "true" : "false", stdout);
-		return;
-	}
+	    (!strcmp(v, "Y") || !strcmp(v, "N")))
+		return json_object_new_boolean(v[0] == 'Y');
 	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		if (!strcmp(t, ints[i]) && v[strspn(v, "-0123456789")] == '\0' &&
-		    v[0] && strcmp(v, "-") != 0) {
-			fputs(v, stdout);
-			return;
+		if (!strcmp(t, ints[i])) {
+			o = json_number(v);
+			if (o)
+				return o;
 		}
-	json_str(v);
+	return json_text(v);
 }
 
-/* One key's value in JSON, as libsmartcols writes it for kv_print(). */
-static void kv_value_json(int type, const char *v)
+/* One kv value in JSON, as kv_print() has libsmartcols write it. */
+static struct json_object *kv_value_json(int type, const char *v)
 {
-	const char *nl;
+	struct json_object *o;
 
 	if (type == SCOLS_JSON_ARRAY_STRING) {
 		/* Items one per line; "" is an empty array. */
-		putchar('[');
-		if (!v)
-			v = "";
-		while (*v) {
-			char *item;
+		o = json_object_new_array();
+		while (v && *v) {
+			const char *nl = strchrnul(v, '\n');
+			char *item = strndup(v, (size_t)(nl - v));
 
-			nl = strchrnul(v, '\n');
-			item = strndup(v, (size_t)(nl - v));
-			json_or_null(item);
+			json_object_array_add(o, json_text(item ? item : ""));
 			free(item);
 			v = *nl ? nl + 1 : nl;
-			if (*v)
-				fputs(", ", stdout);
 		}
-		putchar(']');
-		return;
+		return o;
 	}
-	if (!v || !*v) {
-		fputs(type == SCOLS_JSON_BOOLEAN ? "false" : "null", stdout);
-		return;
+	if (type == SCOLS_JSON_BOOLEAN)
+		return json_object_new_boolean(v && !strcmp(v, "true"));
+	if (!v || !*v)
+		return NULL;
+	if (type == SCOLS_JSON_BOOLEAN_OPTIONAL)
+		return json_object_new_boolean(!strcmp(v, "true"));
+	if (type == SCOLS_JSON_NUMBER) {
+		o = json_number(v);
+		return o ? o : json_text(v);
 	}
-	if (type == SCOLS_JSON_NUMBER)
-		fputs(v, stdout);
-	else if (type == SCOLS_JSON_BOOLEAN ||
-		 type == SCOLS_JSON_BOOLEAN_OPTIONAL)
-		fputs(strcmp(v, "false") ? "true" : "false", stdout);
-	else
-		json_str(v);
+	return json_text(v);
 }
 
 /*
- * info's JSON: the keys of @kv as kv_print() gives them, and then the
- * parameters, an array of objects, which libsmartcols cannot nest in a
- * line; so this writes the whole document in libsmartcols's layout.
+ * info's JSON, the shape kv_print() gives: {"info": [ {KEYS} ]}, and in
+ * it the parameters, an array of objects, which libsmartcols cannot nest
+ * in a line; so the whole of it through json-c.
  */
 static void info_print_json(struct kv *kv, const struct info_param *ps,
 			    int n)
 {
+	struct json_object *root = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	struct json_object *o = json_object_new_object();
+	struct json_object *params = json_object_new_array();
 	unsigned int i;
 	int j;
 
-	printf("{\n   \"%s\": [\n      {\n", kv->name);
 	for (i = 0; i < kv->n; i++) {
-		printf("         \"%s\": ", kv->key[i]);
-		kv_value_json(kv->type[i], kv->val[i]);
-		fputs(",\n", stdout);
+		json_object_object_add(o, kv->key[i],
+				       kv_value_json(kv->type[i], kv->val[i]));
 		free(kv->val[i]);
 	}
 	kv->n = 0;
-	fputs("         \"parameters\": [", stdout);
 	for (j = 0; j < n; j++) {
-		printf("%s\n            {\n               \"name\": ", j ? "," : "");
-		json_str(ps[j].name);
-		fputs(",\n               \"value\": ", stdout);
-		param_value_json(&ps[j]);
-		fputs(",\n               \"type\": ", stdout);
-		json_or_null(ps[j].type);
-		fputs(",\n               \"description\": ", stdout);
-		json_or_null(ps[j].desc);
-		fputs("\n            }", stdout);
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_text(ps[j].name));
+		json_object_object_add(p, "value", param_value_json(&ps[j]));
+		json_object_object_add(p, "type", json_text(ps[j].type));
+		json_object_object_add(p, "description", json_text(ps[j].desc));
+		json_object_array_add(params, p);
 	}
-	fputs(n ? "\n         ]\n" : "]\n", stdout);
-	fputs("      }\n   ]\n}\n", stdout);
+	json_object_object_add(o, "parameters", params);
+	json_object_array_add(list, o);
+	json_object_object_add(root, kv->name, list);
+	json_print(root, false);
 	fflush(stdout);
 }
 

@@ -35,7 +35,7 @@ for k in loaded filename version srcversion vermagic initstate size refcount \
 	 holders norefcount max_sleepers user_max_sleepers user_timeout_max_ms \
 	 module_taint device abi_version sleepers kthreads sleeps_total \
 	 kernel_taint kernel_taint_flags parameters; do
-	grep -q "^         \"$k\": " "$tmp/bare.json" || missing="$missing $k"
+	grep -q "^ *\"$k\": " "$tmp/bare.json" || missing="$missing $k"
 done
 [ $r = 0 ] && [ -z "$missing" ]
 ok $? "--json info, not loaded: every key (exit $r${missing:+; missing:$missing})"
@@ -47,7 +47,8 @@ if [ -e /lib/modules/dstate.ko ] || modinfo dstate > /dev/null 2>&1; then
 else
 	grep -q '"filename": null,' "$tmp/bare.json" &&
 	grep -q '"vermagic": null,' "$tmp/bare.json" &&
-	grep -q '"parameters": \[\]' "$tmp/bare.json" && [ ! -s "$tmp/err" ]
+	tr -d ' \n' < "$tmp/bare.json" | grep -q '"parameters":\[\]' &&
+	[ ! -s "$tmp/err" ]
 	ok $? "no module file: filename and vermagic null, parameters [], no warning"
 fi
 
@@ -75,7 +76,8 @@ objcopy --add-section .modinfo="$tmp/modinfo.bin" \
 "$tmp/fake/dstate" info > "$tmp/fake.txt" 2> "$tmp/err"; r=$?
 "$tmp/fake/dstate" --json info > "$tmp/fake.json" 2>> "$tmp/err"
 field() { sed -n "s/^$1: *//p" "$tmp/fake.txt"; }
-jfield() { sed -n "s/^         \"$1\": \\(.*\\),\$/\\1/p" "$tmp/fake.json"; }
+# jfield KEY: a top-level value in the JSON, as written (strings quoted).
+jfield() { sed -n "s/^ *\"$1\": \\(.*\\)\$/\\1/p" "$tmp/fake.json" | sed 's/,$//'; }
 
 [ $r = 0 ] && [ "$(field loaded)" = false ] && [ "$(field filename)" = "$ko" ] &&
 [ "$(jfield filename)" = "\"$ko\"" ] && [ ! -s "$tmp/err" ]
@@ -114,8 +116,8 @@ cat > "$tmp/want" <<'EOF'
 "name": "beta",|"value": null,|"type": "bool",|"description": "whether beta"|
 "name": "gamma",|"value": null,|"type": null,|"description": "no type given"|
 EOF
-awk '/^               "/ { sub(/^ */, ""); line = line $0 "|" }
-     /^            }/ { print line; line = "" }' "$tmp/fake.json" > "$tmp/got"
+awk '/^ *"(name|value|type|description)": / { sub(/^ */, ""); line = line $0 "|" }
+     /^ *"description": / { print line; line = "" }' "$tmp/fake.json" > "$tmp/got"
 cmp -s "$tmp/want" "$tmp/got"
 ok $? "--json: parameters, each with name, null value, type and description, escaped"
 diff "$tmp/want" "$tmp/got" | sed 's/^/# /'

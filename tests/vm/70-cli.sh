@@ -31,7 +31,7 @@ dstate info > /tmp/info.out 2> /tmp/info.err
 dstate --json info > /tmp/info.json 2>> /tmp/info.err
 field() { sed -n "s/^$1: *//p" /tmp/info.out; }
 # jfield KEY: a top-level value in the JSON, as written (strings quoted).
-jfield() { sed -n "s/^         \"$1\": \\(.*\\),\$/\\1/p" /tmp/info.json; }
+jfield() { sed -n "s/^ *\"$1\": \\(.*\\)\$/\\1/p" /tmp/info.json | sed 's/,$//'; }
 sys=/sys/module/dstate
 info_file() {
 	[ "$(field filename)" = $ko ] && [ "$(jfield filename)" = "\"$ko\"" ]
@@ -65,7 +65,8 @@ info_lsmod() {
 check "info: size, refcount and holders are /proc/modules's ($(grep '^dstate ' /proc/modules))" \
 	info_lsmod
 info_json_live() {
-	[ -z "$(ls $sys/holders)" ] && [ "$(jfield holders)" = "[]" ] &&
+	[ -z "$(ls $sys/holders)" ] &&
+	tr -d ' \n' < /tmp/info.json | grep -q '"holders":\[\]' &&
 	[ "$(jfield refcount)" = "$(cat $sys/refcnt)" ] &&
 	[ "$(jfield size)" = "$(field size)" ] && [ "$(jfield loaded)" = true ]
 }
@@ -102,11 +103,11 @@ diff /tmp/parm.want /tmp/parm.got | sed 's/^/# /'
 # JSON: each object's name, value, type and description on a line.
 json_params() {
 	awk -F'"' '
-		/^               "name":/ { name = $4 }
-		/^               "value":/ { v = $0; sub(/.*"value": /, "", v)
-					     sub(/,$/, "", v); value = v }
-		/^               "type":/ { type = $4 }
-		/^               "description":/ { print name "=" value ":" $4 " (" type ")" }
+		/^ *"name":/ { name = $4 }
+		/^ *"value":/ { v = $0; sub(/.*"value": /, "", v)
+				sub(/,$/, "", v); value = v }
+		/^ *"type":/ { type = $4 }
+		/^ *"description":/ { print name "=" value ":" $4 " (" type ")" }
 	' "$1" | sort
 }
 while IFS=: read -r name rest; do
