@@ -11,6 +11,8 @@
 #                        SOAK_SECONDS)
 #   make kernels         fetch and unpack the Debian test kernels
 #   make install         install for the running kernel (DESTDIR, PREFIX)
+#   make install-user    install only the dstate command, its man page and
+#                        bash completion: no kernel headers needed
 #   make clean           remove build output (the kernel cache stays)
 #   make distclean       also remove the kernel cache
 #
@@ -57,7 +59,7 @@ user_sources := $(wildcard user/*.c user/*.h user/lib/*.c user/lib/*.h \
 			   user/Makefile kmod/dstate_uapi.h)
 
 .PHONY: all module user deps kernels initramfs check demo vm-shell \
-	bench soak install clean distclean
+	bench soak install install-user clean distclean
 
 all: module user
 
@@ -119,12 +121,22 @@ vm-shell: deps $(BUILD)/$(VM_KERNEL)/initramfs.gz
 # KDIR=DIR installs for that kernel instead (with DESTDIR, for staging).
 PREFIX ?= /usr/local
 DESTDIR ?=
+PKG_CONFIG ?= pkg-config
 install_kdir := $(or $(KDIR),$(host_kdir))
+
+# The command, its man page and bash completion: what both install.
+define install_user_files
+install -D -m 0755 user/dstate $(DESTDIR)$(PREFIX)/bin/dstate
+install -D -m 0644 user/dstate.1 $(DESTDIR)$(PREFIX)/share/man/man1/dstate.1
+install -D -m 0644 user/dstate.bash-completion \
+	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dstate
+endef
 
 install: user
 	@test -f $(install_kdir)/Makefile || { \
 		echo "make install: no kernel build tree at $(install_kdir);"; \
 		echo "  install the running kernel's: apt-get install linux-headers-$$(uname -r)"; \
+		echo "  or only the command: make install-user"; \
 		exit 1; }
 	scripts/build-module.sh $(install_kdir) $(BUILD)/install
 	# The kernel release is the one the module was built for.
@@ -132,11 +144,21 @@ install: user
 	install -D -m 0644 $(BUILD)/install/dstate.ko \
 		$(DESTDIR)/lib/modules/$$kver/extra/dstate.ko && \
 	{ test -n "$(DESTDIR)" || depmod -a $$kver; }
-	install -D -m 0755 user/dstate $(DESTDIR)$(PREFIX)/bin/dstate
-	install -D -m 0644 user/dstate.1 $(DESTDIR)$(PREFIX)/share/man/man1/dstate.1
-	install -D -m 0644 user/dstate.bash-completion \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dstate
+	$(install_user_files)
 	@echo "installed; load it with 'dstate load' or 'modprobe dstate'"
+
+# make install-user: the command alone, for a machine that gets the module
+# elsewhere (DKMS, a package) or only uses the methods that need none.  It
+# builds with what user/ needs (libkmod-dev, libsmartcols-dev,
+# libjson-c-dev), not with scripts/deps.sh, which installs the whole test
+# VM's packages.
+install-user:
+	@$(PKG_CONFIG) --exists smartcols libkmod json-c || { \
+		echo "make install-user: the libkmod, libsmartcols or json-c headers are missing;"; \
+		echo "  apt-get install pkg-config libkmod-dev libsmartcols-dev libjson-c-dev"; \
+		exit 1; }
+	$(MAKE) -C user dstate
+	$(install_user_files)
 
 # The reliability tests of make check, run for longer on one kernel.
 SOAK_CALLS ?= 5000000

@@ -80,7 +80,7 @@ module_param_cb(user_max_sleepers, &dstate_count_ops,
 		&dstate_user_max_sleepers, 0644);
 __MODULE_PARM_TYPE(user_max_sleepers, "uint");
 MODULE_PARM_DESC(user_max_sleepers,
-		 "without CAP_SYS_ADMIN: most tasks of one uid that may sleep at once (default 64)");
+		 "without CAP_SYS_ADMIN: most tasks of one uid that may sleep at once (default 64, at most 65536)");
 
 /*
  * Half the kernel's default hung-task timeout (Debian's is 120 s), so that
@@ -97,7 +97,7 @@ module_param_cb(user_timeout_max_ms, &dstate_ms_ops,
 		&dstate_user_timeout_max_ms, 0644);
 __MODULE_PARM_TYPE(user_timeout_max_ms, "ullong");
 MODULE_PARM_DESC(user_timeout_max_ms,
-		 "without CAP_SYS_ADMIN: the longest timeout of an uninterruptible or idle sleep, which must have one; keep it below hung_task_timeout_secs (default: half the kernel's default hung-task timeout)");
+		 "without CAP_SYS_ADMIN: the longest timeout, in ms, of an uninterruptible or idle sleep, which must have one; keep it below hung_task_timeout_secs (1 ms to 365 days; default: half the kernel's built-in hung-task timeout, 60000 on Debian)");
 
 /* Open files of /dev/dstate, so that unload can say how many it strands. */
 static atomic_t dstate_nr_open = ATOMIC_INIT(0);

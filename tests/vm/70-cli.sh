@@ -21,6 +21,127 @@ check "dstate info says loaded, with the kernel's refcount" \
 	sh -c 'dstate info | grep -q "loaded: *true" &&
 	       [ "$(dstate info | sed -n "s/^refcount: *//p")" = \
 		 "$(cat /sys/module/dstate/refcnt)" ]'
+
+# --- info: what modinfo and lsmod show, against the kernel and kmod ----------
+
+# dstate load inserted the initramfs's /lib/modules/dstate.ko; the kernel
+# keeps no path, so info must find that file by its srcversion.
+ko=/lib/modules/dstate.ko
+dstate info > /tmp/info.out 2> /tmp/info.err
+dstate --json info > /tmp/info.json 2>> /tmp/info.err
+field() { sed -n "s/^$1: *//p" /tmp/info.out; }
+# jfield KEY: a top-level value in the JSON, as written (strings quoted).
+jfield() { sed -n "s/^ *\"$1\": \\(.*\\)\$/\\1/p" /tmp/info.json | sed 's/,$//'; }
+sys=/sys/module/dstate
+info_file() {
+	[ "$(field filename)" = $ko ] && [ "$(jfield filename)" = "\"$ko\"" ]
+}
+check "info: filename is the .ko that was loaded ($(field filename))" info_file
+info_srcversion() {
+	v=$(field srcversion)
+	[ -n "$v" ] && [ "$v" = "$(cat $sys/srcversion)" ] &&
+	[ "$(jfield srcversion)" = "\"$v\"" ]
+}
+check "info: srcversion is the kernel's ($sys/srcversion)" info_srcversion
+info_version() {
+	v=$(field version)
+	[ -n "$v" ] && [ "$v" = "$(cat $sys/version)" ] &&
+	[ "$v" = "$(modinfo -F version $ko)" ]
+}
+check "info: version is the kernel's and modinfo's" info_version
+info_vermagic() {
+	v=$(field vermagic)
+	[ "$v" = "$(modinfo -F vermagic $ko)" ] &&
+	[ "${v%% *}" = "$(uname -r)" ] && [ "$(jfield vermagic)" = "\"$v\"" ]
+}
+check "info: vermagic is modinfo's, for the running kernel" info_vermagic
+check "info: initstate is $sys/initstate ($(field initstate))" \
+	[ "$(field initstate)" = "$(cat $sys/initstate)" ]
+# /proc/modules: name size refcount holders state address.
+info_lsmod() {
+	[ "$(field size) $(field refcount) $(field holders)" = \
+	  "$(awk '$1 == "dstate" { print $2, $3, $4 }' /proc/modules)" ]
+}
+check "info: size, refcount and holders are /proc/modules's ($(grep '^dstate ' /proc/modules))" \
+	info_lsmod
+info_json_live() {
+	[ -z "$(ls $sys/holders)" ] &&
+	tr -d ' \n' < /tmp/info.json | grep -q '"holders":\[\]' &&
+	[ "$(jfield refcount)" = "$(cat $sys/refcnt)" ] &&
+	[ "$(jfield size)" = "$(field size)" ] && [ "$(jfield loaded)" = true ]
+}
+check "info --json: holders [] as $sys/holders is empty; refcount, size numbers" \
+	info_json_live
+check "info: nothing on stderr ($(cat /tmp/info.err))" [ ! -s /tmp/info.err ]
+
+# Each parameter: its value from sysfs, its description and type as kmod's
+# modinfo gives them, in text and in JSON.  modinfo -F parm appends the
+# type to the description on one machine and not on another (the VM), so
+# /tmp/parm is built from both fields: "NAME:DESC (TYPE)".
+modinfo -F parmtype $ko > /tmp/parmtype
+modinfo -F parm $ko | while IFS=: read -r name desc; do
+	type=$(sed -n "s/^$name://p" /tmp/parmtype)
+	echo "$name:${desc% ($type)} ($type)"
+done > /tmp/parm
+# MODULE_PARM_DESC and a type for every parameter the kernel shows.
+all_described() {
+	[ "$(cut -d: -f1 /tmp/parm | sort)" = "$(ls $sys/parameters | sort)" ] &&
+	[ "$(cut -d: -f1 /tmp/parmtype | sort)" = "$(ls $sys/parameters | sort)" ] &&
+	! grep -qv '^[a-z_]*:..* ([a-z]*)$' /tmp/parm
+}
+check "modinfo has a description and type for each of the $(ls $sys/parameters | wc -l) parameters" \
+	all_described
+# text: "parm: NAME=VALUE: DESC (TYPE)"
+while IFS=: read -r name rest; do
+	val=$(cat "$sys/parameters/$name")
+	echo "$name=$val: $rest"
+done < /tmp/parm | sort > /tmp/parm.want
+sed -n 's/^parm: *//p' /tmp/info.out | sort > /tmp/parm.got
+check "info: one parm line per parameter, value, description and type ($(wc -l < /tmp/parm.got))" \
+	cmp -s /tmp/parm.want /tmp/parm.got
+diff /tmp/parm.want /tmp/parm.got | sed 's/^/# /'
+# JSON: each object's name, value, type and description on a line.
+json_params() {
+	awk -F'"' '
+		/^ *"name":/ { name = $4 }
+		/^ *"value":/ { v = $0; sub(/.*"value": /, "", v)
+				sub(/,$/, "", v); value = v }
+		/^ *"type":/ { type = $4 }
+		/^ *"description":/ { print name "=" value ":" $4 " (" type ")" }
+	' "$1" | sort
+}
+while IFS=: read -r name rest; do
+	val=$(cat "$sys/parameters/$name")
+	case $val in Y) val=true ;; N) val=false ;; esac
+	echo "$name=$val:$rest"
+done < /tmp/parm | sort > /tmp/jparm.want
+json_params /tmp/info.json > /tmp/jparm.got
+check "info --json: parameters, each with its value (typed), type and description" \
+	sh -c '[ -s /tmp/jparm.got ] && cmp -s /tmp/jparm.want /tmp/jparm.got'
+diff /tmp/jparm.want /tmp/jparm.got | sed 's/^/# /'
+
+# A dstate.ko that is not the loaded module (another build: here a module
+# of the kernel's own under that name) where load looks first, beside a
+# copy of dstate: info must not take its modinfo for the loaded module's,
+# and says why.  The values still come from sysfs.
+other=$(find "/lib/modules/$(uname -r)" -name '*.ko' | head -n 1)
+mkdir -p /tmp/stale
+cp /usr/bin/dstate /tmp/stale/dstate
+cp "$other" /tmp/stale/dstate.ko
+/tmp/stale/dstate info > /tmp/stale.out 2> /tmp/stale.err
+stale_file() {
+	grep -q '^filename: *-$' /tmp/stale.out &&
+	grep -q '^vermagic: *-$' /tmp/stale.out &&
+	[ "$(sed -n 's/^srcversion: *//p' /tmp/stale.out)" = "$(cat $sys/srcversion)" ] &&
+	grep -q '/tmp/stale/dstate.ko' /tmp/stale.err &&
+	[ "$(sed -n 's/^parm: *//p' /tmp/stale.out | sort)" = \
+	  "$(cd $sys/parameters && for p in *; do echo "$p=$(cat "$p")"; done | sort)" ]
+}
+check "info beside a dstate.ko of another build ($(basename "$other")): no filename or descriptions, a warning, the values" \
+	stale_file
+diag "$(cat /tmp/stale.err)"
+rm -rf /tmp/stale
+
 # Like modprobe: loaded already is success, and -q says nothing of it;
 # parameters that would not take effect are an error.
 check "dstate load again: exit 0, and -q prints nothing" \
@@ -201,6 +322,37 @@ check "no sleepers left, and the module unloads" \
 	sh -c '[ "$(dstate --json info | grep -o "\"sleepers\": *[0-9]*" | grep -o "[0-9]*$")" = 0 ]'
 check "dstate unload exits 0" sh -c 'dstate unload > /dev/null'
 check "the kernel no longer lists the module" sh -c '! grep -q "^dstate " /proc/modules'
+
+# Not loaded, info describes the file dstate load would insert, and says
+# it is not loaded: no refcount, size, holders or parameter values.
+dstate info > /tmp/info.out 2> /tmp/info.err
+rc=$?
+dstate --json info > /tmp/info.json 2>> /tmp/info.err
+check "info while not loaded: exit $rc, nothing on stderr" \
+	sh -c "[ $rc = 0 ] && [ ! -s /tmp/info.err ]"
+info_unloaded() {
+	[ "$(jfield loaded)" = false ] && [ "$(field filename)" = $ko ] &&
+	[ "$(field srcversion)" = "$(modinfo -F srcversion $ko)" ] &&
+	[ "$(field version)" = "$(modinfo -F version $ko)" ] &&
+	[ "$(field vermagic)" = "$(modinfo -F vermagic $ko)" ]
+}
+check "info while not loaded: loaded false; filename, srcversion, version and vermagic those of $ko, as modinfo says" \
+	info_unloaded
+info_unloaded_null() {
+	for k in refcount size initstate holders sleepers; do
+		[ "$(jfield $k)" = null ] || return 1
+	done
+}
+check "info --json while not loaded: refcount, size, initstate, holders, sleepers null" \
+	info_unloaded_null
+sed -n 's/^parm: *//p' /tmp/info.out | sort > /tmp/parm.got
+sed 's/:/: /' /tmp/parm | sort > /tmp/parm.want
+check "info while not loaded: each parameter, described as modinfo does, no value" \
+	cmp -s /tmp/parm.want /tmp/parm.got
+sed 's/:/=null:/' /tmp/parm | sort > /tmp/jparm.want
+json_params /tmp/info.json > /tmp/jparm.got
+check "info --json while not loaded: each parameter, value null" \
+	cmp -s /tmp/jparm.want /tmp/jparm.got
 
 # PARAM=VALUE goes to the module as it is; one out of bounds fails the load.
 check "dstate load user_max_sleepers=7 user_timeout_max_ms=1500: sysfs says so" \
