@@ -125,15 +125,19 @@ check "/proc shows them D, D, D, I, I, D" all_letter D $fk $fu
 # shellcheck disable=SC2086
 check "... the idle ones I" all_letter I $fi2
 
-# sorted PID...: one line of the pids in order.  ls_pids ARGS...: what
-# 'dstate ls ARGS --noheadings -o PID' lists, the same way.
+# sorted PID...: one line of the pids in order.
 sorted() { echo "$@" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' '; }
-ls_pids() { sorted $(dstate ls --noheadings -o PID "$@"); }
-# lists WANT ARGS...: ls ARGS lists exactly the pids WANT (a list).
+# lists WANT ARGS...: 'dstate ls ARGS --noheadings -o PID' exits 0 and
+# lists exactly the pids WANT (a list).
 lists() {
 	_want=$(sorted $1)
 	shift
-	_got=$(ls_pids "$@")
+	if ! _out=$(dstate ls --noheadings -o PID "$@"); then
+		diag "ls $*: failed"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	_got=$(sorted $_out)
 	[ "$_got" = "$_want" ] && return 0
 	diag "ls $*: got '$_got', wanted '$_want'"
 	return 1
@@ -151,10 +155,12 @@ check "ls --tag 11 --mode uninterruptible: both must match" \
 	lists "$fu" --tag 11 --mode uninterruptible
 check "ls --tag 12 --mode killable: none" lists "" --tag 12 --mode killable
 check "ls --pid K --tag 12: none" lists "" --pid "$k1" --tag 12
-check "ls --mode vfork: usage error, exit 2" \
-	sh -c 'dstate ls --mode vfork > /dev/null 2>&1; [ $? -eq 2 ]'
-check "ls --mode bogus: usage error, exit 2" \
-	sh -c 'dstate ls --mode bogus > /dev/null 2>&1; [ $? -eq 2 ]'
+check "ls --mode vfork: usage error, exit 2, 'not a module mode'" \
+	sh -c 'dstate ls --mode vfork 2> /tmp/lsm.err; [ $? -eq 2 ] &&
+	       grep -q "not a module mode" /tmp/lsm.err'
+check "ls --mode bogus: usage error, exit 2, 'unknown mode'" \
+	sh -c 'dstate ls --mode bogus 2> /tmp/lsm.err; [ $? -eq 2 ] &&
+	       grep -q "unknown mode .bogus." /tmp/lsm.err'
 
 # --raw: "disk sleep" is one field for awk; the letter is /proc's.
 dstate ls --raw --tag 11 -o PID,STATE_NAME,MODE,STATE > /tmp/lsr.out
