@@ -472,8 +472,8 @@ int cmd_matrix(int argc, char **argv)
 			cols_set(&cs, ln, MX_SIGNAL, "%s", case_names[sc]);
 			cols_set(&cs, ln, MX_EXPECTED, "%s", want);
 			cols_set(&cs, ln, MX_OBSERVED, "%s", seen);
-			cols_set(&cs, ln, MX_MATCH, "%s", opt_json ? (ok ? "1" : "0") :
-				 (ok ? "yes" : "NO"));
+			cols_set(&cs, ln, MX_MATCH, "%s",
+				 opt_json ? (ok ? "1" : "0") : (ok ? "yes" : "NO"));
 		}
 	}
 	scols_print_table(tb);

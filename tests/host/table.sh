@@ -72,11 +72,15 @@ usage_case "'vfork' is not a module mode" ls --mode killable,vfork
 usage_case "bad --pid '1,,2'" ls --pid 1,,2
 usage_case "bad --pid '0'" ls --pid 0
 usage_case "bad --tag 'x'" ls --tag x
-# The options are taken before anything is started: no process is left.
-before=$(pgrep -xc dstate-stopped)
+# The options are taken before anything is started: in a pid namespace
+# of its own, with its own /proc (other tests on this host may start
+# stopped processes meanwhile), nothing but the shell is left.
 usage_case "unknown column 'NOPE'" spawn stopped -n 3 -o PID,NOPE
-[ "$(pgrep -xc dstate-stopped)" = "$before" ]
-ok $? "and that spawn started nothing"
+left=$(unshare --pid --fork --mount-proc sh -c \
+	'"$1" spawn stopped -n 3 -o PID,NOPE 2> /dev/null; echo "rc $?"; ps -eo comm=' \
+	sh "$D" 2>&1 | tr '\n' ' ')
+[ "$left" = "rc 2 sh ps " ]
+ok $? "and that spawn started nothing (in a pid namespace: $left)"
 
 # --- spawn: -o, --noheadings, -r, -P, JSON -------------------------------
 
