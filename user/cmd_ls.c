@@ -13,8 +13,10 @@
 #include "lib/modes.h"
 #include "lib/procfs.h"
 
-enum { LS_PID, LS_TID, LS_COMM, LS_MODE, LS_STATE, LS_TAG, LS_AGE, LS_LEFT,
-       LS_WCHAN, LS_STATE_NAME, LS_UID, LS_KTHREAD };
+enum {
+	LS_PID, LS_TID, LS_COMM, LS_MODE, LS_STATE, LS_TAG, LS_AGE, LS_LEFT,
+	LS_WCHAN, LS_STATE_NAME, LS_UID, LS_KTHREAD,
+};
 
 static const struct col_info ls_cols[] = {
 	[LS_PID] = { "PID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT, COL_BOTH,
