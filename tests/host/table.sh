@@ -154,8 +154,9 @@ stopped_bare() {
 		[[ $p =~ ^\ *[0-9]+$ ]] && [ "$(letter "$p")" = T ] || return 1
 	done
 }
-[ $r = 0 ] && stopped_bare
-ok $? "spawn stopped -n 2 --noheadings -o PID: two lines, each a pid /proc shows T (exit $r)"
+[ $r = 0 ] && stopped_bare; res=$?
+ok $res "spawn stopped -n 2 --noheadings -o PID: two lines, each a pid /proc shows T (exit $r)"
+[ $res = 0 ] || for p in $(cat "$tmp/s"); do echo "# $p: /proc says '$(letter "$p")'"; done
 
 # +LIST appends to the default set; a column named twice is printed once.
 "$D" spawn stopped -o +comm,pid --raw > "$tmp/s2" 2> "$tmp/err"; r=$?
