@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "dstate.h"
 #include "lib/device.h"
 #include "lib/duration.h"
@@ -48,9 +49,24 @@ static int matrix_fd = -1;
 static uint64_t matrix_tag;
 static int report_wr = -1;
 
+enum { MX_MODE, MX_SIGNAL, MX_EXPECTED, MX_OBSERVED, MX_MATCH };
+
+static const struct col_info matrix_cols[] = {
+	[MX_MODE] = { "MODE", SCOLS_JSON_STRING, 0, COL_BOTH,
+		      "dstate mode of the sleeper" },
+	[MX_SIGNAL] = { "SIGNAL", SCOLS_JSON_STRING, 0, COL_BOTH,
+			"what was sent: SIGTERM, SIGTERM handled, ..." },
+	[MX_EXPECTED] = { "EXPECTED", SCOLS_JSON_STRING, 0, COL_BOTH,
+			  "what the behaviour contract says happens" },
+	[MX_OBSERVED] = { "OBSERVED", SCOLS_JSON_STRING, 0, COL_BOTH,
+			  "what the kernel showed" },
+	[MX_MATCH] = { "MATCH", SCOLS_JSON_BOOLEAN, 0, COL_BOTH,
+		       "whether they agree (yes or NO; JSON: true or false)" },
+};
+
 static void matrix_usage(void)
 {
-	printf("Usage:\n dstate matrix [MODE...]\n\n"
+	printf("Usage:\n dstate matrix [MODE...] [-o LIST] [--noheadings] [-r|-P|-J]\n\n"
 	       "For each module MODE (default: uninterruptible killable interruptible\n"
 	       "idle; permanent only when named, and its sleepers never go away) and\n"
 	       "each of SIGTERM (default action), SIGTERM with a handler, SIGTERM\n"
@@ -59,9 +75,11 @@ static void matrix_usage(void)
 	       "what the behaviour contract says: stays, dies, wakes, stops.\n\n"
 	       "Exit status: 0 when every cell matches, 1 otherwise.  Needs the module.\n\n"
 	       "Options:\n"
-	       " -J, --json      JSON output\n"
-	       " -h, --help      this text\n"
-	       " -V, --version   the version\n");
+	       COLS_OPTIONS_HELP
+	       " -J, --json          JSON output\n"
+	       " -h, --help          this text\n"
+	       " -V, --version       the version\n");
+	cols_help(matrix_cols, sizeof(matrix_cols) / sizeof(matrix_cols[0]));
 }
 
 /* The contract: what each cell must show. */
@@ -380,18 +398,29 @@ out:
 int cmd_matrix(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		COLS_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cols cs = COLS_INIT("matrix", matrix_cols);
 	const struct dstate_method *modes[DSTATE_MODE_COUNT + 1];
 	unsigned int nmodes = 0, i, bad = 0;
 	struct libscols_table *tb;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS COLS_SHORTOPTS,
+				opts, NULL)) != -1) {
+		if (cols_option(&cs, c, optarg))
+			continue;
 		ret = common_option(c, "matrix", argv, matrix_usage);
 		if (ret >= 0)
 			return ret;
+	}
+	if (cols_setup(&cs))
+		return EXIT_USAGE;
+	if (cs.list) {
+		cols_list(&cs);
+		return EXIT_SUCCESS;
 	}
 	for (; optind < argc; optind++) {
 		const struct dstate_method *m = method_lookup(argv[optind]);
@@ -426,30 +455,25 @@ int cmd_matrix(int argc, char **argv)
 	signal(SIGTERM, on_interrupt);
 	signal(SIGHUP, on_interrupt);
 
-	tb = table_new("matrix");
-	table_col(tb, "MODE", SCOLS_JSON_STRING, 0);
-	table_col(tb, "SIGNAL", SCOLS_JSON_STRING, 0);
-	table_col(tb, "EXPECTED", SCOLS_JSON_STRING, 0);
-	table_col(tb, "OBSERVED", SCOLS_JSON_STRING, 0);
-	table_col(tb, "MATCH", SCOLS_JSON_BOOLEAN, 0);
+	tb = cols_table(&cs, "matrix");
 	for (i = 0; i < nmodes; i++) {
-		enum sig_case cs;
+		enum sig_case sc;
 
-		for (cs = 0; cs < CASE_COUNT; cs++) {
+		for (sc = 0; sc < CASE_COUNT; sc++) {
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 			char want[128], seen[256];
 			bool ok;
 
-			expected(modes[i], cs, want, sizeof(want));
-			run_cell(modes[i], cs, seen, sizeof(seen));
+			expected(modes[i], sc, want, sizeof(want));
+			run_cell(modes[i], sc, seen, sizeof(seen));
 			ok = !strcmp(want, seen);
 			bad += !ok;
-			line_set(ln, 0, "%s", modes[i]->name);
-			line_set(ln, 1, "%s", case_names[cs]);
-			line_set(ln, 2, "%s", want);
-			line_set(ln, 3, "%s", seen);
-			line_set(ln, 4, "%s", opt_json ? (ok ? "1" : "0") :
-				 (ok ? "yes" : "NO"));
+			cols_set(&cs, ln, MX_MODE, "%s", modes[i]->name);
+			cols_set(&cs, ln, MX_SIGNAL, "%s", case_names[sc]);
+			cols_set(&cs, ln, MX_EXPECTED, "%s", want);
+			cols_set(&cs, ln, MX_OBSERVED, "%s", seen);
+			cols_set(&cs, ln, MX_MATCH, "%s",
+				 opt_json ? (ok ? "1" : "0") : (ok ? "yes" : "NO"));
 		}
 	}
 	scols_print_table(tb);

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "dstate.h"
 #include "lib/caps.h"
 #include "lib/device.h"
@@ -21,11 +22,29 @@
 #define SPAWN_DEADLINE_NS	(10 * NSEC_PER_SEC)
 #define SPAWN_MAX		100000
 
+enum { SP_PID, SP_COMM, SP_MODE, SP_STATE, SP_STATE_NAME, SP_HELPER };
+
+static const struct col_info spawn_cols[] = {
+	[SP_PID] = { "PID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT, COL_BOTH,
+		     "process id (or the kernel thread's)" },
+	[SP_COMM] = { "COMM", SCOLS_JSON_STRING, 0, COL_BOTH,
+		      "command name" },
+	[SP_MODE] = { "MODE", SCOLS_JSON_STRING, 0, COL_BOTH,
+		      "dstate mode or method: uninterruptible, fsfreeze, ..." },
+	[SP_STATE] = { "STATE", SCOLS_JSON_STRING, 0, COL_BOTH,
+		       "state letter in /proc (D, S, T, ...)" },
+	[SP_STATE_NAME] = { "STATE_NAME", SCOLS_JSON_STRING, 0, COL_BOTH,
+			    "name of the state letter (disk sleep, ...)" },
+	[SP_HELPER] = { "HELPER", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT, COL_BOTH,
+			"process that keeps it in its state (none: -, JSON null)" },
+};
+
 static void spawn_usage(void)
 {
 	unsigned int i;
 
-	printf("Usage:\n dstate spawn MODE [-n N] [--timeout DUR] [--tag N] [--kthread]\n\n"
+	printf("Usage:\n dstate spawn MODE [-n N] [--timeout DUR] [--tag N] [--kthread]\n"
+	       "                  [-o LIST] [--noheadings] [-r|-P|-J]\n\n"
 	       "Start N processes (or kernel threads) in MODE, wait until /proc shows\n"
 	       "each in its state, print them and exit 0, leaving them there.  Fails\n"
 	       "(and undoes what it started) if a state is not reached in %llus.\n"
@@ -53,9 +72,11 @@ static void spawn_usage(void)
 	       "                     running, fsfreeze: end after DUR\n"
 	       " -g, --tag N         module modes: a tag for 'dstate release --tag N'\n"
 	       " -k, --kthread       module modes: kernel threads dstate/N (root)\n"
+	       COLS_OPTIONS_HELP
 	       " -J, --json          JSON output\n"
 	       " -h, --help          this text\n"
 	       " -V, --version       the version\n");
+	cols_help(spawn_cols, sizeof(spawn_cols) / sizeof(spawn_cols[0]));
 }
 
 int cmd_spawn(int argc, char **argv)
@@ -65,9 +86,11 @@ int cmd_spawn(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "tag", required_argument, NULL, 'g' },
 		{ "kthread", no_argument, NULL, 'k' },
+		COLS_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cols cs = COLS_INIT("spawn", spawn_cols);
 	struct spawn_req r = { .dev_fd = -1 };
 	struct libscols_table *tb;
 	struct spawn_ctx ctx;
@@ -78,7 +101,10 @@ int cmd_spawn(int argc, char **argv)
 	uint64_t count = 1;
 	int c, ret, status = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "n:t:g:k", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS COLS_SHORTOPTS
+				"n:t:g:k", opts, NULL)) != -1) {
+		if (cols_option(&cs, c, optarg))
+			continue;
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &count) || !count || count > SPAWN_MAX)
@@ -104,6 +130,12 @@ int cmd_spawn(int argc, char **argv)
 			if (ret >= 0)
 				return ret;
 		}
+	}
+	if (cols_setup(&cs))
+		return EXIT_USAGE;
+	if (cs.list) {
+		cols_list(&cs);
+		return EXIT_SUCCESS;
 	}
 	if (optind >= argc)
 		return usage_error("spawn", "no mode given");
@@ -192,26 +224,22 @@ int cmd_spawn(int argc, char **argv)
 	 * what was started is undone, as on an interruption.
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	tb = table_new("spawned");
-	table_col(tb, "PID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT);
-	table_col(tb, "COMM", SCOLS_JSON_STRING, 0);
-	table_col(tb, "MODE", SCOLS_JSON_STRING, 0);
-	table_col(tb, "STATE", SCOLS_JSON_STRING, 0);
-	table_col(tb, "STATE_NAME", SCOLS_JSON_STRING, 0);
-	table_col(tb, "HELPER", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT);
+	tb = cols_table(&cs, "spawned");
 	for (i = 0; i < started; i++) {
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 		struct proc_stat st;
 
 		if (proc_read_stat(s[i].pid, &st))
 			snprintf(st.comm, sizeof(st.comm), "?");
-		line_set(ln, 0, "%d", (int)s[i].pid);
-		line_set(ln, 1, "%s", st.comm);
-		line_set(ln, 2, "%s", r.m->name);
-		line_set(ln, 3, "%c", s[i].letter);
-		line_set(ln, 4, "%s", state_name(s[i].letter));
+		cols_set(&cs, ln, SP_PID, "%d", (int)s[i].pid);
+		cols_set(&cs, ln, SP_COMM, "%s", st.comm);
+		cols_set(&cs, ln, SP_MODE, "%s", r.m->name);
+		cols_set(&cs, ln, SP_STATE, "%c", s[i].letter);
+		cols_set(&cs, ln, SP_STATE_NAME, "%s", state_name(s[i].letter));
 		if (s[i].helper)
-			line_set(ln, 5, "%d", (int)s[i].helper);
+			cols_set(&cs, ln, SP_HELPER, "%d", (int)s[i].helper);
+		else if (!opt_json)
+			cols_set(&cs, ln, SP_HELPER, "%s", cols_none(&cs));
 	}
 	scols_print_table(tb);
 	scols_unref_table(tb);

@@ -27,19 +27,20 @@ static const struct {
 	{ "info", cmd_info, "", "the module: loaded, version, refcount, sleepers, taint" },
 	{ "sleep", cmd_sleep, "MODE [--timeout DUR] [--tag N]",
 	  "sleep in MODE; say how it ended" },
-	{ "spawn", cmd_spawn, "MODE [-n N] [--timeout DUR] [--tag N] [--kthread]",
+	{ "spawn", cmd_spawn, "MODE [-n N] [--timeout DUR] [--tag N] [--kthread] [-o LIST] [-r|-P]",
 	  "start N processes in MODE and leave them there" },
 	{ "release", cmd_release, "(--all | --pid PID | --tag N)",
 	  "wake module sleepers" },
-	{ "ls", cmd_ls, "", "list the module's sleepers" },
+	{ "ls", cmd_ls, "[--pid PID] [--tag N] [--mode MODE] [-o LIST] [-r|-P]",
+	  "list the module's sleepers" },
 	{ "state", cmd_state, "[-L] PID...",
 	  "what the kernel shows of a process and its threads" },
 	{ "watch", cmd_watch, "PID [--interval DUR]",
 	  "print each state change of any thread until it ends" },
 	{ "wait", cmd_wait, "PID [--timeout DUR]", "wait for any process to end" },
-	{ "matrix", cmd_matrix, "[MODE...]",
+	{ "matrix", cmd_matrix, "[MODE...] [-o LIST] [-r|-P]",
 	  "check each mode against each signal" },
-	{ "cleanup", cmd_cleanup, "",
+	{ "cleanup", cmd_cleanup, "[-o LIST] [-r|-P]",
 	  "undo what a killed dstate left (frozen mounts, helpers, loops)" },
 };
 
@@ -70,7 +71,9 @@ static void usage(void)
 	       " -h, --help           this text; COMMAND --help for a command's\n"
 	       " -V, --version        the version\n\n"
 	       "DUR is 500ms, 2s, 1m or plain seconds.  Exit status: 0 success,\n"
-	       "1 failure, 2 usage error, 124 timeout (wait).  See dstate(1).\n",
+	       "1 failure, 2 usage error, 124 timeout (wait).  The commands that\n"
+	       "print a table (spawn, ls, matrix, cleanup) take -o, --list-columns,\n"
+	       "--noheadings, -r and -P as util-linux's do.  See dstate(1).\n",
 	       DSTATE_DEVICE);
 }
 

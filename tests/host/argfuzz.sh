@@ -27,7 +27,9 @@ tokens=(-n --count -t --timeout -g --tag -k --kthread --all --pid --tag
 	--force --bogus -- - "" 0 -1 1x 2s 500ms 1m 99999999999999999999
 	0x10 abc 999999 2147483648 -2147483649 %s%n "a b" $'\t' ü
 	uninterruptible killable interruptible idle permanent vfork stopped
-	traced zombie running nomode /nonexistent /dev/null)
+	traced zombie running nomode /nonexistent /dev/null
+	-o --output --list-columns --noheadings -r --raw -P --pairs -m --mode
+	PID +COMM pid,State_Name , +)
 
 echo "TAP version 13"
 echo "# seed $seed (rerun: argfuzz.sh $runs $seed)"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The dstate command against the real module: load and unload through
-# libkmod, spawn, ls, state, release, matrix and the fsfreeze method.
+# libkmod, spawn, ls (its filters and table options), state, release,
+# matrix and the fsfreeze method.
 # What dstate prints is cross-checked against /proc, /proc/modules,
 # /proc/mounts and the loop devices, never taken on its word.
 #
@@ -225,6 +226,104 @@ check "release --tag 7 woke 100 ($out)" \
 	[ "$(echo "$out" | sed -n 's/^released: *//p')" = 100 ]
 # shellcheck disable=SC2086
 check "all 100 are gone from /proc" wait_for 20 all_gone $pids
+
+# --- ls --pid, --tag, --mode; the table options -----------------------------
+
+# Three killable tagged 11, two idle tagged 12, one uninterruptible
+# tagged 11; each spawn prints only its pids, one a line.
+dstate spawn killable -n 3 --tag 11 --noheadings -o PID > /tmp/fk.out
+dstate spawn idle -n 2 --tag 12 --noheadings -o pid > /tmp/fi.out
+dstate spawn uninterruptible --tag 11 --noheadings -o Pid > /tmp/fu.out
+fk=$(tr -d ' ' < /tmp/fk.out)
+fi2=$(tr -d ' ' < /tmp/fi.out)
+fu=$(tr -d ' ' < /tmp/fu.out)
+k1=$(echo $fk | cut -d' ' -f1)
+i1=$(echo $fi2 | cut -d' ' -f1)
+check "spawn --noheadings -o PID: 3, 2 and 1 lines, each a pid" \
+	[ "$(cat /tmp/fk.out /tmp/fi.out /tmp/fu.out | grep -cE '^ *[0-9]+$')" = 6 ]
+# shellcheck disable=SC2086
+check "/proc shows them D, D, D, I, I, D" all_letter D $fk $fu
+# shellcheck disable=SC2086
+check "... the idle ones I" all_letter I $fi2
+
+# sorted PID...: one line of the pids in order.
+sorted() { echo "$@" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' '; }
+# lists WANT ARGS...: 'dstate ls ARGS --noheadings -o PID' exits 0 and
+# lists exactly the pids WANT (a list).
+lists() {
+	_want=$(sorted $1)
+	shift
+	if ! _out=$(dstate ls --noheadings -o PID "$@"); then
+		diag "ls $*: failed"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	_got=$(sorted $_out)
+	[ "$_got" = "$_want" ] && return 0
+	diag "ls $*: got '$_got', wanted '$_want'"
+	return 1
+}
+check "ls --pid K,I: exactly those two" lists "$k1 $i1" --pid "$k1,$i1"
+check "ls --pid K --pid U: repeated, exactly those two" \
+	lists "$k1 $fu" --pid "$k1" --pid "$fu"
+check "ls --tag 12: exactly the two idle" lists "$fi2" --tag 12
+check "ls -g 11: the three killable and the uninterruptible" \
+	lists "$fk $fu" -g 11
+check "ls --mode killable: exactly the three" lists "$fk" --mode killable
+check "ls -m idle,uninterruptible: the other three" \
+	lists "$fi2 $fu" -m idle,uninterruptible
+check "ls --tag 11 --mode uninterruptible: both must match" \
+	lists "$fu" --tag 11 --mode uninterruptible
+check "ls --tag 12 --mode killable: none" lists "" --tag 12 --mode killable
+check "ls --pid K --tag 12: none" lists "" --pid "$k1" --tag 12
+check "ls --mode vfork: usage error, exit 2, 'not a module mode'" \
+	sh -c 'dstate ls --mode vfork 2> /tmp/lsm.err; [ $? -eq 2 ] &&
+	       grep -q "not a module mode" /tmp/lsm.err'
+check "ls --mode bogus: usage error, exit 2, 'unknown mode'" \
+	sh -c 'dstate ls --mode bogus 2> /tmp/lsm.err; [ $? -eq 2 ] &&
+	       grep -q "unknown mode .bogus." /tmp/lsm.err'
+
+# --raw: "disk sleep" is one field for awk; the letter is /proc's.
+dstate ls --raw --tag 11 -o PID,STATE_NAME,MODE,STATE > /tmp/lsr.out
+ls_raw() {
+	[ "$(head -n1 /tmp/lsr.out)" = "PID STATE_NAME MODE STATE" ] || return 1
+	[ "$(awk 'NR > 1' /tmp/lsr.out | wc -l)" -eq 4 ] || return 1
+	awk 'NR > 1 { print $1, NF, $2, $4 }' /tmp/lsr.out | {
+		while read -r pid nf name letter; do
+			[ "$nf" = 4 ] && [ "$name" = 'disk\x20sleep' ] &&
+			[ "$letter" = D ] && [ "$(proc_state "$pid")" = D ] || exit 1
+		done
+	}
+}
+check "ls --raw: four fields a line, STATE_NAME disk\\x20sleep, /proc D" ls_raw
+
+# +LIST: the default columns, then those named.
+dstate ls -r --noheadings -o +state_name,UID --mode idle > /tmp/lsp.out
+check "ls -r --noheadings -o +state_name,UID: 2 lines of 11 fields, idle" \
+	sh -c '[ "$(wc -l < /tmp/lsp.out)" = 2 ] &&
+	       [ "$(awk "NF == 11 && \$4 == \"idle\" && \$5 == \"I\" && \$10 == \"idle\" && \$11 == 0" /tmp/lsp.out | wc -l)" = 2 ]'
+
+# --pairs: eval gives each value whole.
+dstate ls -P --pid "$fu" -o PID,MODE,STATE_NAME,TAG,LEFT > /tmp/lsP.out
+ls_pairs() {
+	[ "$(wc -l < /tmp/lsP.out)" = 1 ] || return 1
+	eval "$(cat /tmp/lsP.out)" || return 1
+	[ "$PID" = "$fu" ] && [ "$MODE" = uninterruptible ] &&
+	[ "$STATE_NAME" = "disk sleep" ] && [ "$TAG" = 11 ] && [ -z "$LEFT" ]
+}
+check "ls -P: eval sets PID, MODE, TAG, STATE_NAME='disk sleep', LEFT='' ($(cat /tmp/lsP.out))" ls_pairs
+
+# -o with --json: those keys only, lower case.
+dstate --json ls -o MODE,pid --mode idle > /tmp/lsj.out
+check "--json ls -o MODE,pid --mode idle: two objects of mode and pid only" \
+	sh -c '[ "$(grep -c "\"mode\": \"idle\"" /tmp/lsj.out)" = 2 ] &&
+	       [ "$(grep -c "\"pid\": [0-9]" /tmp/lsj.out)" = 2 ] &&
+	       [ "$(grep -c "^         \"" /tmp/lsj.out)" = 4 ]'
+
+dstate release --tag 11 > /dev/null
+dstate release --tag 12 > /dev/null
+# shellcheck disable=SC2086
+check "released, all six are gone" wait_for 20 all_gone $fk $fi2 $fu
 
 # --- state: killable vs uninterruptible --------------------------------------
 
