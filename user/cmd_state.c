@@ -47,6 +47,7 @@ struct tstate {
 	pid_t tid;
 	struct proc_stat st;
 	char wchan[128];
+	bool fuse_wait;		/* in request_wait_answer(), by wchan or stack */
 	bool have_ts;		/* the module answered */
 	int ts_err;		/* or why not: -errno */
 	struct dstate_task_state ts;
@@ -72,7 +73,25 @@ static int dev_fd = -1;
 
 static bool is_fuse_wait(const struct tstate *t)
 {
-	return !strcmp(t->wchan, "request_wait_answer");
+	return t->fuse_wait;
+}
+
+/*
+ * Does @t wait for a FUSE answer?  wchan says so where the kernel fills
+ * it in; 5.10's is always 0, and there the stack (root only) tells.
+ */
+static void find_fuse_wait(pid_t pid, struct tstate *t)
+{
+	char stack[2048];
+
+	if (!strcmp(t->wchan, "request_wait_answer")) {
+		t->fuse_wait = true;
+		return;
+	}
+	if (t->wchan[0] || (t->st.state != 'S' && t->st.state != 'D'))
+		return;
+	if (!proc_read_task_stack(pid, t->tid, stack, sizeof(stack)))
+		t->fuse_wait = strstr(stack, "request_wait_answer") != NULL;
 }
 
 /*
@@ -402,6 +421,7 @@ static int read_threads(struct pstate *p)
 		if (proc_read_task_stat(p->pid, t->tid, &t->st))
 			continue;
 		proc_read_task_wchan(p->pid, t->tid, t->wchan, sizeof(t->wchan));
+		find_fuse_wait(p->pid, t);
 		if (dev_fd >= 0) {
 			t->ts_err = dev_task_state(dev_fd, t->tid, &t->ts);
 			t->have_ts = !t->ts_err;
@@ -415,6 +435,7 @@ static int read_threads(struct pstate *p)
 		t->tid = p->pid;
 		t->st = p->st;
 		proc_read_wchan(p->pid, t->wchan, sizeof(t->wchan));
+		find_fuse_wait(p->pid, t);
 		if (dev_fd >= 0) {
 			t->ts_err = dev_task_state(dev_fd, t->tid, &t->ts);
 			t->have_ts = !t->ts_err;

@@ -76,7 +76,7 @@ res=$?; ok $res "state of the reader: killable unknown, a FUSE request"
 kill -KILL "$r"
 poll_for 5000 in_fuse_wait "$r" D
 ok $? "fuse-noreply: SIGKILL moves the reader to D, still in request_wait_answer"
-grep -q fuse_file_read_iter "/proc/$r/stack"
+grep -q fuse_direct_io "/proc/$r/stack"
 ok $? "its kernel stack is the FUSE read ($(grep -o 'fuse_[a-z_]*' "/proc/$r/stack" | head -n 2 | tr '\n' ' '))"
 grep -q '^ShdPnd:.*0100$' "/proc/$r/status"
 ok $? "and SIGKILL is pending, not taken: $(grep ShdPnd "/proc/$r/status")"
