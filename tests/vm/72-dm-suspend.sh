@@ -105,6 +105,7 @@ dstate cleanup > "$out" 2>&1
 rc=$?
 check "dstate cleanup (exit $rc) resumes and removes the map" \
 	sh -c "[ $rc -eq 0 ] && grep -q '^removed *dstate-' $out"
+diag "cleanup said: $(tr '\n' '|' < "$out")"
 wait "$w"
 rc=$?
 check "the writer's write completes: exit $rc" [ $rc -eq 0 ]

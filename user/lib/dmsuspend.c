@@ -217,10 +217,13 @@ static int dm_remove(const char *name, unsigned int busy_ms)
 int dmsuspend_remove_by_name(const char *name)
 {
 	struct dm_req r;
+	int ret;
 
 	dm_init(&r, name, 0);
 	dm_call(DM_DEV_SUSPEND, &r);	/* resume: its writers finish */
-	return dm_remove(name, 2000);
+	ret = dm_remove(name, 2000);
+	/* ENXIO: its own writer, resumed, removed it meanwhile. */
+	return ret == -ENXIO ? 0 : ret;
 }
 
 void dmsuspend_teardown(struct dmsuspend *d, unsigned int busy_ms)
