@@ -110,10 +110,10 @@ start fuse-noreply
 kill -KILL "$r" "$d"
 wait "$r"
 check "SIGKILL to both leaves a mount" grep -qF " $TMPDIR/" /proc/mounts
-dstate cleanup > "$out" 2>&1
+dstate cleanup > /tmp/cleanup.out 2>&1
 rc=$?
 check "dstate cleanup (exit $rc) unmounts and removes it" \
-	sh -c "[ $rc -eq 0 ] && grep -q '^unmounted' $out && grep -q '^removed' $out"
+	sh -c "[ $rc -eq 0 ] && grep -q '^unmounted' /tmp/cleanup.out && grep -q '^removed' /tmp/cleanup.out"
 check "nothing left" nothing_left
 
 check "no BUG or WARNING in the kernel log" kmsg_clean

@@ -101,11 +101,11 @@ kill -KILL "$k"
 wait_for 10 gone "$k"
 check "the keeper killed: the writer stays in D for its bio" in_io_wait "$w"
 check "and the map stays suspended" suspended
-dstate cleanup > "$out" 2>&1
+dstate cleanup > /tmp/cleanup.out 2>&1
 rc=$?
 check "dstate cleanup (exit $rc) resumes and removes the map" \
-	sh -c "[ $rc -eq 0 ] && grep -q '^removed *dstate-' $out"
-diag "cleanup said: $(tr '\n' '|' < "$out")"
+	sh -c "[ $rc -eq 0 ] && grep -q '^removed *dstate-' /tmp/cleanup.out"
+diag "cleanup said: $(tr '\n' '|' < /tmp/cleanup.out)"
 wait "$w"
 rc=$?
 check "the writer's write completes: exit $rc" [ $rc -eq 0 ]
