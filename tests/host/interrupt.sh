@@ -143,6 +143,19 @@ check() {
 	fi
 }
 
+# What a hung PID does: its state, where it sleeps, who traces it (an ASan
+# build's leak checker does at exit), and the same of its children.
+hung_how() {	# hung_how PID
+	local p c
+	for p in "$1" $(cat "/proc/$1/task/$1/children" 2> /dev/null); do
+		c=$(cat "/proc/$p/comm" 2> /dev/null) || continue
+		printf '%s %s %s wchan %s tracer %s; ' "$p" "$c" \
+		       "$(awk '/^State:/ {print $2}' "/proc/$p/status" 2> /dev/null)" \
+		       "$(cat "/proc/$p/wchan" 2> /dev/null)" \
+		       "$(awk '/^TracerPid:/ {print $2}' "/proc/$p/status" 2> /dev/null)"
+	done
+}
+
 # Wait for background job PID, for up to DEADLINE_MS; its exit status, or
 # 255 with "hung" said when it did not end (a dstate stranded in D).
 # SIGNALLER, a job that may still signal PID's group, is waited for before
@@ -153,7 +166,8 @@ reap() {	# reap PID DEADLINE_MS MARK [SIGNALLER]
 		st=$(awk '{print $3}' "/proc/$1/stat" 2> /dev/null)
 		[ -z "$st" ] || [ "$st" = Z ] && break
 		if [ "$(now_ms)" -ge "$end" ]; then
-			echo "#   hung: still running after $(($2 / 1000))s"
+			echo "#   hung: still running after $(($2 / 1000))s:" \
+			     "$(hung_how "$1")"
 			scrub "$3"
 			break
 		fi
