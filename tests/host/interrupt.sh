@@ -5,9 +5,11 @@
 # command runs with its own TMPDIR and a mark in its environment (which
 # its children inherit), and is sent a signal after a chosen delay:
 #
-#  - SIGINT to its process group, as Ctrl-C would (timeout(1)), at a dozen
-#    delays from 10ms to 500ms;
-#  - SIGTERM and SIGHUP to its pid alone (timeout --foreground);
+#  - SIGINT to its process group (a session of its own), alone, as a
+#    terminal's Ctrl-C sends it, at a dozen delays from 10ms to 500ms, and
+#    again the moment its table appears;
+#  - SIGTERM and SIGHUP to its pid alone (timeout --foreground, which
+#    sends nothing else);
 #  - SIGKILL to dstate, or to a helper once spawn has left it, followed by
 #    'dstate cleanup'.
 #
@@ -141,43 +143,114 @@ check() {
 	fi
 }
 
+# What a hung PID does: its state, where it sleeps, who traces it (an ASan
+# build's leak checker does at exit), and the same of its children.
+hung_how() {	# hung_how PID
+	local p c
+	for p in "$1" $(cat "/proc/$1/task/$1/children" 2> /dev/null); do
+		c=$(cat "/proc/$p/comm" 2> /dev/null) || continue
+		printf '%s %s %s wchan %s tracer %s; ' "$p" "$c" \
+		       "$(awk '/^State:/ {print $2}' "/proc/$p/status" 2> /dev/null)" \
+		       "$(cat "/proc/$p/wchan" 2> /dev/null)" \
+		       "$(awk '/^TracerPid:/ {print $2}' "/proc/$p/status" 2> /dev/null)"
+	done
+}
+
 # Wait for background job PID, for up to DEADLINE_MS; its exit status, or
 # 255 with "hung" said when it did not end (a dstate stranded in D).
-reap() {	# reap PID DEADLINE_MS MARK
+# SIGNALLER, a job that may still signal PID's group, is waited for before
+# PID is reaped, so that the group it names cannot be another's by then.
+reap() {	# reap PID DEADLINE_MS MARK [SIGNALLER]
 	local end=$(( $(now_ms) + $2 )) st
 	while :; do
 		st=$(awk '{print $3}' "/proc/$1/stat" 2> /dev/null)
 		[ -z "$st" ] || [ "$st" = Z ] && break
 		if [ "$(now_ms)" -ge "$end" ]; then
-			echo "#   hung: still running after $(($2 / 1000))s"
+			echo "#   hung: still running after $(($2 / 1000))s:" \
+			     "$(hung_how "$1")"
 			scrub "$3"
 			break
 		fi
 		sleep 0.01
 	done
+	[ -n "${4:-}" ] && wait "$4" 2> /dev/null
 	wait "$1" 2> /dev/null
+}
+
+# own_group CMD...: run as a background job, exec CMD in a session and
+# process group of its own (its pid names the group), with SIGINT and
+# SIGQUIT at their default as in a terminal's job, not ignored as bash
+# leaves them for a background command.
+own_group() {
+	trap - INT QUIT
+	exec setsid "$@"
+}
+
+# Has $outf something in it, or has PID ended (a zombie, or gone)?
+printed_or_ended() {	# printed_or_ended PID
+	local st
+	[ -s "$outf" ] && return 0
+	read -r st 2> /dev/null < "/proc/$1/stat" || return 0
+	st=${st##*) }
+	[ "${st%% *}" = Z ]
+}
+
+# Does PID lead a process group yet (or has it ended)?
+grouped() {	# grouped PID
+	local st
+	read -r st 2> /dev/null < "/proc/$1/stat" || return 0
+	st=${st##*) }
+	st=${st#* * }
+	[ "${st%% *}" = "$1" ]
+}
+
+# signal_group SIG PGID [WHEN]: send SIG to process group PGID and nothing
+# else, as a terminal's Ctrl-C does, after WHEN seconds (a delay, or
+# "table": once $outf holds something), counted from when the group is
+# there: a signal to a group that own_group has not made yet is lost.
+# Not timeout(1): it follows its signal with SIGCONT to the group, and an
+# ASan build hangs when a SIGCONT comes as its leak checker (LSan)
+# attaches to it at exit -- the SIGCONT discards the SIGSTOP of the
+# PTRACE_ATTACH, the checker waits for a stop that never comes and dstate
+# spins until killed, its table printed and what it started left to run.
+signal_group() {
+	poll_for 15000 grouped "$2"
+	case ${3:-0} in
+	table)	poll_for 15000 printed_or_ended "$2" ;;
+	*)	sleep "${3:-0}" ;;
+	esac
+	kill -s "$1" -- "-$2" 2> /dev/null
+	return 0
 }
 
 run=0
 # interrupt SIG DELAY GROUP CMD...: run dstate CMD, signal it after DELAY.
 interrupt() {
-	local sig=$1 delay=$2 how=$3 mark out rc signum
+	local sig=$1 delay=$2 how=$3 mark out rc signum job
 	shift 3
 	run=$((run + 1))
 	mark=$$-$run
 	signum=$(kill -l "$sig")
-	# A dstate in D ignores even timeout's -k SIGKILL: reap() bounds it.
+	# A dstate in D ignores even SIGKILL: reap() bounds every run.
 	if [ "$how" = group ]; then
-		DSTATE_ITEST=$mark timeout --preserve-status -k 10 \
-			-s "$sig" "$delay" "$D" "$@" > "$outf" 2> /dev/null &
+		: > "$outf"
+		DSTATE_ITEST=$mark own_group "$D" "$@" > "$outf" 2> /dev/null &
+		job=$!
+		signal_group "$sig" "$job" "$delay" &
+		reap "$job" 15000 "$mark" $!
 	else
 		DSTATE_ITEST=$mark timeout --foreground --preserve-status \
 			-k 10 -s "$sig" "$delay" "$D" "$@" > "$outf" 2> /dev/null &
+		reap $! 15000 "$mark"
 	fi
-	reap $! 15000 "$mark"
 	rc=$?
 	out=$(cat "$outf")
-	check "$* <- SIG$sig after ${delay}s ($how)" "$mark" "$rc" "$signum" "$out"
+	if [ "$delay" = table ]; then
+		delay="as its table appears"
+	else
+		delay="after ${delay}s"
+	fi
+	check "$* <- SIG$sig $delay ($how)" "$mark" "$rc" "$signum" "$out"
 }
 
 # killed DELAY CMD...: SIGKILL dstate after DELAY, then 'dstate cleanup'.
@@ -210,6 +283,21 @@ helper_killed() {
 		"$mark" "$?" 9 ""
 }
 
+# The harness first: the group's signal comes alone, so a stopped member
+# of the group that catches it stays stopped with it pending (timeout(1)
+# continued it, and it ran its trap).
+# shellcheck disable=SC2016
+own_group bash -c 'trap "exit 2" INT; kill -STOP $$; exit 0' &
+victim=$!
+poll_for 5000 grep -q '^State:.*T' "/proc/$victim/status"
+signal_group INT "$victim"
+st=$(awk '/^State:/ {print $2}' "/proc/$victim/status")
+pend=$(awk '/^ShdPnd:/ {print $2}' "/proc/$victim/status")
+kill -KILL "$victim"
+wait "$victim" 2> /dev/null
+[ "$st" = T ] && [ $(( 0x${pend:-0} & 2 )) -ne 0 ]
+ok $? "the group's SIGINT comes alone: a stopped member stays $st, SigInt pending ($pend)"
+
 delays="0.01 0.02 0.03 0.05 0.07 0.1 0.13 0.17 0.2 0.25 0.3 0.4 0.5"
 few="0.01 0.05 0.15 0.4"
 start=$(now_ms)
@@ -225,6 +313,16 @@ for d in $few; do
 	interrupt TERM "$d" pid spawn stopped -n 300
 	interrupt HUP "$d" pid spawn traced -n 100
 	interrupt TERM "$d" pid sleep vfork
+done
+
+# The moment the table appears: spawn is done but for its exit (and, in an
+# ASan build, the leak check then).  It exits 0 and leaves nothing but
+# what its table lists; running -n 4 hung here once under timeout(1).
+for _ in 1 2 3 4 5; do
+	interrupt INT table group spawn running -n 4
+done
+for m in stopped traced zombie vfork; do
+	interrupt INT table group spawn "$m" -n 20
 done
 
 for m in traced zombie vfork; do
