@@ -195,12 +195,6 @@ static int sleep_running(uint64_t timeout, const char **how)
 }
 
 /*
- * This process writes to a frozen filesystem and sleeps in D; a keeper
- * child thaws it on the timeout or a signal, waits for the write to finish
- * (the pipe closes when this process closes its end or dies), then
- * unmounts and deletes everything.
- */
-/*
  * The keeper's wait: until the timeout, a signal to itself, or one pending
  * for the writer, its parent, which sleeps in D and cannot act on it
  * (SIGKILL included: it too waits for the thaw).
@@ -227,77 +221,6 @@ static void keeper_wait(uint64_t timeout)
 		    proc_stop_pending(writer))
 			return;
 	}
-}
-
-static int sleep_fsfreeze(uint64_t timeout, const char **how)
-{
-	struct fsfreeze f;
-	sigset_t stop;
-	char err[200];
-	int pfd[2], ret, status, sig;
-	pid_t keeper;
-
-	/*
-	 * Until the keeper is there to undo it, a signal waits: what is
-	 * made is undone, then this process dies of it.  A write to a
-	 * closed stdout must not kill it either.
-	 */
-	interrupt_block(&stop);
-	signal(SIGPIPE, SIG_IGN);
-	ret = fsfreeze_setup(&f, err, sizeof(err));
-	if (ret) {
-		pr_err("%s", err);
-		return -1;
-	}
-	sig = interrupt_pending(&stop);
-	if (sig) {
-		fsfreeze_teardown(&f, 0);
-		interrupt_exit(sig);
-	}
-	if (pipe(pfd) < 0) {
-		pr_err("could not make a pipe: %s", strerror(errno));
-		fsfreeze_teardown(&f, 0);
-		return -1;
-	}
-	ret = fsfreeze_freeze(&f);
-	if (ret) {
-		pr_err("could not freeze %s: %s", f.mnt, strerror(-ret));
-		fsfreeze_teardown(&f, 1000);
-		return -1;
-	}
-	keeper = fork();
-	if (keeper < 0) {
-		pr_err("could not fork: %s", strerror(errno));
-		fsfreeze_teardown(&f, 1000);
-		return -1;
-	}
-	if (keeper == 0) {
-		char c;
-
-		close(pfd[1]);
-		helper_name("dstate-keeper");
-		keeper_wait(timeout);
-		fsfreeze_thaw(&f);
-		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
-			;
-		fsfreeze_teardown(&f, 2000);
-		_exit(0);
-	}
-	close(pfd[0]);
-	announce("fsfreeze", keeper, "thaw with: kill");
-	ret = fsfreeze_write(&f, "writer");
-	close(pfd[1]);
-	waitpid(keeper, &status, 0);
-	/* The keeper has undone it all: now die of what stopped it. */
-	sig = interrupt_pending(&stop);
-	if (sig)
-		interrupt_exit(sig);
-	if (ret) {
-		pr_err("could not write to %s: %s", f.mnt, strerror(-ret));
-		return -1;
-	}
-	*how = "thawed";
-	return 0;
 }
 
 /*
@@ -420,79 +343,181 @@ static int sleep_fuse(const struct dstate_method *m, uint64_t timeout,
 }
 
 /*
- * This process writes to a suspended device-mapper device and sleeps in D
- * in io_schedule(); a keeper child resumes it on the timeout or a signal,
- * waits for the write to finish (the pipe closes when this process closes
- * its end or dies), then removes the map and deletes everything.
+ * fsfreeze and dm-suspend: this process writes to something stalled (a
+ * frozen filesystem, a suspended map) and sleeps in D; a keeper child lets
+ * it go on the timeout or a signal, waits for the write to finish (the
+ * pipe closes when this process closes its end or dies), then undoes and
+ * deletes everything.
  */
-static int sleep_dm(uint64_t timeout, const char **how)
+struct kept_sleep {
+	const char *mode;		/* the method */
+	const char *keeper;		/* the keeper's comm */
+	const char *role;		/* how to end it, for announce() */
+	const char *stall_verb;		/* "freeze", for messages */
+	const char *woke;		/* how this process woke */
+	/* SIGKILL pending for the writer lets it go too (fsfreeze). */
+	bool kill_releases;
+	int (*setup)(void *obj, char *err, size_t errlen);
+	int (*stall)(void *obj);
+	int (*release)(void *obj);
+	void (*teardown)(void *obj, unsigned int busy_ms);
+	int (*write)(void *obj);
+	const char *(*what)(const void *obj);
+};
+
+static int sleep_kept(const struct kept_sleep *k, void *obj, uint64_t timeout,
+		      const char **how)
 {
 	struct timespec ms10 = { 0, 10000000 };
-	struct dmsuspend d;
 	sigset_t stop;
 	char err[200], c;
 	int pfd[2], ret, status, sig;
 	pid_t keeper;
 
+	/*
+	 * Until the keeper is there to undo it, a signal waits: what is
+	 * made is undone, then this process dies of it.  A write to a
+	 * closed stdout must not kill it either.
+	 */
 	interrupt_block(&stop);
 	signal(SIGPIPE, SIG_IGN);
-	ret = dmsuspend_setup(&d, err, sizeof(err));
+	ret = k->setup(obj, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err);
 		return -1;
 	}
 	sig = interrupt_pending(&stop);
 	if (sig) {
-		dmsuspend_teardown(&d, 0);
+		k->teardown(obj, 0);
 		interrupt_exit(sig);
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		pr_err("could not make a pipe: %s", strerror(errno));
-		dmsuspend_teardown(&d, 0);
+		k->teardown(obj, 0);
 		return -1;
 	}
-	ret = dmsuspend_suspend(&d);
+	ret = k->stall(obj);
 	if (ret) {
-		pr_err("could not suspend %s: %s", d.name, strerror(-ret));
-		dmsuspend_teardown(&d, 1000);
+		pr_err("could not %s %s: %s", k->stall_verb, k->what(obj),
+		       strerror(-ret));
+		k->teardown(obj, 1000);
 		return -1;
 	}
 	keeper = fork();
 	if (keeper < 0) {
 		pr_err("could not fork: %s", strerror(errno));
-		dmsuspend_teardown(&d, 1000);
+		k->teardown(obj, 1000);
 		return -1;
 	}
 	if (keeper == 0) {
 		close(pfd[1]);
-		helper_name("dstate-dm");
-		helper_block(timeout);
-		while (!release_due())
-			nanosleep(&ms10, NULL);
-		dmsuspend_resume(&d);
+		helper_name(k->keeper);
+		if (k->kill_releases) {
+			keeper_wait(timeout);
+		} else {
+			helper_block(timeout);
+			while (!release_due())
+				nanosleep(&ms10, NULL);
+		}
+		k->release(obj);
 		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
 			;
-		dmsuspend_teardown(&d, 2000);
+		k->teardown(obj, 2000);
 		_exit(0);
 	}
 	close(pfd[0]);
-	announce("dm-suspend", keeper, "resume with: kill");
-	ret = dmsuspend_write(&d);
+	announce(k->mode, keeper, k->role);
+	ret = k->write(obj);
 	close(pfd[1]);
 	waitpid(keeper, &status, 0);
 	/* A keeper killed before its teardown leaves that to this process. */
 	if (!WIFEXITED(status))
-		dmsuspend_teardown(&d, 2000);
+		k->teardown(obj, 2000);
+	/* All is undone: now die of what stopped it. */
 	sig = interrupt_pending(&stop);
 	if (sig)
 		interrupt_exit(sig);
 	if (ret) {
-		pr_err("could not write to %s: %s", d.node, strerror(-ret));
+		pr_err("could not write to %s: %s", k->what(obj), strerror(-ret));
 		return -1;
 	}
-	*how = "resumed";
+	*how = k->woke;
 	return 0;
 }
+
+static int ff_setup(void *f, char *err, size_t len)
+{
+	return fsfreeze_setup(f, err, len);
+}
+
+static int ff_freeze(void *f)
+{
+	return fsfreeze_freeze(f);
+}
+
+static int ff_thaw(void *f)
+{
+	return fsfreeze_thaw(f);
+}
+
+static void ff_teardown(void *f, unsigned int ms)
+{
+	fsfreeze_teardown(f, ms);
+}
+
+static int ff_write(void *f)
+{
+	return fsfreeze_write(f, "writer");
+}
+
+static const char *ff_what(const void *f)
+{
+	return ((const struct fsfreeze *)f)->mnt;
+}
+
+static const struct kept_sleep fsfreeze_sleep = {
+	.mode = "fsfreeze", .keeper = "dstate-keeper", .role = "thaw with: kill",
+	.stall_verb = "freeze", .woke = "thawed", .kill_releases = true,
+	.setup = ff_setup, .stall = ff_freeze, .release = ff_thaw,
+	.teardown = ff_teardown, .write = ff_write, .what = ff_what,
+};
+
+static int dm_setup(void *d, char *err, size_t len)
+{
+	return dmsuspend_setup(d, err, len);
+}
+
+static int dm_suspend(void *d)
+{
+	return dmsuspend_suspend(d);
+}
+
+static int dm_resume(void *d)
+{
+	return dmsuspend_resume(d);
+}
+
+static void dm_teardown(void *d, unsigned int ms)
+{
+	dmsuspend_teardown(d, ms);
+}
+
+static int dm_write(void *d)
+{
+	return dmsuspend_write(d);
+}
+
+static const char *dm_what(const void *d)
+{
+	return ((const struct dmsuspend *)d)->name;
+}
+
+static const struct kept_sleep dm_sleep = {
+	.mode = "dm-suspend", .keeper = "dstate-dm", .role = "resume with: kill",
+	.stall_verb = "suspend", .woke = "resumed",
+	.setup = dm_setup, .stall = dm_suspend, .release = dm_resume,
+	.teardown = dm_teardown, .write = dm_write, .what = dm_what,
+};
 
 int cmd_sleep(int argc, char **argv)
 {
@@ -503,6 +528,8 @@ int cmd_sleep(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct dstate_method *m;
+	struct fsfreeze ff;
+	struct dmsuspend dm;
 	uint64_t timeout = 0, tag = 0, start;
 	bool have_tag = false;
 	const char *how = "";
@@ -569,13 +596,13 @@ int cmd_sleep(int argc, char **argv)
 		ret = sleep_running(timeout, &how);
 		break;
 	case METHOD_FSFREEZE:
-		ret = sleep_fsfreeze(timeout, &how);
+		ret = sleep_kept(&fsfreeze_sleep, &ff, timeout, &how);
 		break;
 	case METHOD_FUSE:
 		ret = sleep_fuse(m, timeout, &how);
 		break;
 	case METHOD_DM_SUSPEND:
-		ret = sleep_dm(timeout, &how);
+		ret = sleep_kept(&dm_sleep, &dm, timeout, &how);
 		break;
 	default:
 		ret = -1;
