@@ -19,6 +19,8 @@ enum dstate_method_kind {
 
 #define METHOD_NEEDS_MODULE	(1U << 0)
 #define METHOD_NEEDS_ROOT	(1U << 1)	/* or CAP_SYS_ADMIN */
+#define METHOD_LOCK		(1U << 2)	/* a module lock mode, by tag */
+#define METHOD_LOCK_WAITER	(1U << 3)	/* ... that waits, never holds */
 
 struct dstate_method {
 	const char *name;
