@@ -94,6 +94,17 @@ if [ -x "$top/tests/bench/dstate-bench" ]; then
 	fi
 fi
 
+# The kernel's configuration, at /tests/kconfig, for the tests whose checks
+# depend on an option (Debian's kernels have no /proc/config.gz): from the
+# modules directory (7.x), the image's /boot, or the build tree.
+for c in "$MODDIR/config" "$MODDIR/../../../boot/config-$KVER" \
+	 "${BUILD_ROOT:-}$KDIR/.config"; do
+	if [ -f "$c" ]; then
+		install -m 0644 "$c" "$root/tests/kconfig"
+		break
+	fi
+done
+
 install -m 0755 "$top/scripts/vm-init.sh" "$root/init"
 install -m 0755 "$top/scripts/demo-guest.sh" "$root/usr/bin/dstate-demo"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hung-task column of the contract.  With the detector's timeout
- * lowered to 2 s it must report the uninterruptible and permanent
+ * lowered to 2 s it must report the uninterruptible, io and permanent
  * sleepers and an uninterruptible dstate/N kernel thread ("INFO: task
  * COMM:PID blocked for more than 2 seconds."), and never the killable,
  * idle or interruptible ones, process or kernel thread.
@@ -37,6 +37,7 @@ static const struct hung_case cases[] = {
 	{ NULL, DSTATE_MODE_KILLABLE, 'D', false, "killable kernel thread" },
 	{ NULL, DSTATE_MODE_IDLE, 'I', false, "idle kernel thread" },
 	{ "hk-unint", DSTATE_MODE_UNINTERRUPTIBLE, 'D', true, "uninterruptible" },
+	{ "hk-io", DSTATE_MODE_IO, 'D', true, "io" },
 	{ "hk-perm", DSTATE_MODE_PERMANENT, 'D', true, "permanent" },
 	{ NULL, DSTATE_MODE_UNINTERRUPTIBLE, 'D', true,
 	  "uninterruptible kernel thread" },
