@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dtest.h"
@@ -464,6 +465,31 @@ out:
 	finish_all(s, N);
 }
 
+/* What `dstate sleep` says of a lock mode, and its exit status. */
+static void cli_case(const char *args, const char *want, const char *what)
+{
+	char cmd[160], buf[512] = "";
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "/usr/bin/dstate sleep %s > /tmp/lk.out 2>&1",
+		 args);
+	status = system(cmd);
+	read_file("/tmp/lk.out", buf, sizeof(buf));
+	if (!tap_result(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+			strstr(buf, want), "dstate sleep %s: %s", args, what))
+		tap_diag("status 0x%x, output: %s", status, buf);
+	unlink("/tmp/lk.out");
+}
+
+/* The CLI knows the lock modes by name, from the uapi's list. */
+static void case_cli(void)
+{
+	cli_case("mutex_hold --tag 7 --timeout 300ms", "timed out",
+		 "a holder on its own holds until its timeout");
+	cli_case("mutex_killable --tag 7", "took the lock and dropped it",
+		 "a waiter of a free mutex takes it and returns at once");
+}
+
 /* A record of the kernel log that holds both @a and @b. */
 static bool kmsg_line_has(struct kmsg *k, const char *a, const char *b)
 {
@@ -622,6 +648,7 @@ int main(void)
 	case_rwsem();
 	case_semaphore();
 	case_rules();
+	case_cli();
 	case_hung();
 	/* Not kmsg_clean(): SysRq w and the detector log call traces. */
 	tap_result(!kmsg_count(&kl, "BUG") && !kmsg_count(&kl, "WARNING") &&
