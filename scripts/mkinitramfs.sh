@@ -7,7 +7,8 @@
 #
 # The archive holds busybox-static, the real kmod tools, dstate.ko (at
 # /lib/modules/dstate.ko, not loaded), the dstate CLI with the shared
-# libraries ldd lists for it, the VM tests (/tests/vm, /tests/bin), a few
+# libraries ldd lists for it, the VM tests (/tests/vm, /tests/bin) and the
+# kernel's configuration (/tests/kconfig), a few
 # of the kernel's own modules the tests need, and /init.  The command a run
 # executes is not in it: scripts/vm-run.sh appends it as a second archive.
 
