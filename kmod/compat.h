@@ -11,7 +11,10 @@
  * TASK_FROZEN, below), the miscdevice and file_operations fields used,
  * schedule_hrtimeout_range(), kthread_create(), strscpy_pad() with a
  * size (which get_task_comm() became in 6.13, with a size check, before
- * it was proposed for removal) and the pid and cred helpers.
+ * it was proposed for removal) and the pid and cred helpers; for the io
+ * and lock modes io_schedule(), io_schedule_timeout(), nsecs_to_jiffies()
+ * and the killable and plain mutex, rw-semaphore and semaphore calls, on
+ * PREEMPT_RT (rt_mutex and rwbase_rt underneath) as well.
  */
 #ifndef _DSTATE_COMPAT_H
 #define _DSTATE_COMPAT_H

@@ -61,6 +61,12 @@ struct dstate_sleep {
 	kuid_t uid;			/* real uid of the task that asked */
 	bool kthread;			/* @task is a dstate/N kernel thread */
 	bool released;			/* see above */
+	/*
+	 * A lock holder still waiting for its lock, under dstate_lock: a
+	 * release marks it but does not wake it, since it sleeps in the
+	 * lock's code, not ours (dstate_sleep_hold_begin()).
+	 */
+	bool in_lock;
 };
 
 /* sleep.c: the sleeper registry and the sleep itself. */
@@ -70,6 +76,7 @@ int dstate_sleep_register(struct dstate_sleep *s, bool limited);
 bool dstate_sleep_unregister(struct dstate_sleep *s);
 int dstate_sleep_wait(struct dstate_sleep *s);
 int dstate_sleep_end(struct dstate_sleep *s, int ret);
+void dstate_sleep_hold_begin(struct dstate_sleep *s);
 const char *dstate_sleep_outcome(const struct dstate_sleep *s, int ret);
 u32 dstate_sleep_mode_of(struct task_struct *task);
 void dstate_sleep_stats(u32 *sleepers, u64 *sleeps_total);
@@ -77,6 +84,13 @@ void dstate_sleep_exit(void);
 int dstate_ioctl_sleep(void __user *argp);
 int dstate_ioctl_release(void __user *argp);
 int dstate_ioctl_list(void __user *argp);
+
+/* locks.c: the lock modes. */
+struct dstate_lock_set;
+struct dstate_lock_set *dstate_lock_set_get(u64 tag);
+void dstate_lock_set_put(struct dstate_lock_set *ls);
+int dstate_lock_wait(struct dstate_sleep *s, struct dstate_lock_set *ls);
+void dstate_locks_exit(void);
 
 /* kthread.c: dstate/N kernel threads. */
 int dstate_ioctl_kthread(void __user *argp);

@@ -32,15 +32,23 @@
  *    hung-task timeout; whoever lowers hung_task_timeout_secs lowers it
  *    too.  At most user_max_sleepers tasks of one uid sleep at once
  *    (EAGAIN); kernel threads count for no uid.
- *  - permanent sleeps and kernel threads need CAP_SYS_ADMIN (EPERM).
+ *    The same holds for io and for the lock holders, which sleep like
+ *    uninterruptible once they hold the lock.
+ *  - permanent sleeps, the lock waits no signal ends (mutex, rwsem_read,
+ *    rwsem_write, semaphore: nothing bounds them) and kernel threads need
+ *    CAP_SYS_ADMIN (EPERM).
+ *  - Locks are named by tag alone, whoever's sleeper holds them: a
+ *    caller's killable or interruptible waiter may wait on another's
+ *    holder.
  */
 
-#define DSTATE_ABI_VERSION	2
+#define DSTATE_ABI_VERSION	3
 
 /*
  * The sleep modes, lkdtm style: one token is the enum constant
  * (DSTATE_MODE_<TOKEN>), the name printed by the module and the CLI, and the
  * name the tests use.  Values start at 1 so that a zeroed request is invalid.
+ * New modes are only ever added at the end (ABI 3 added io and the locks).
  *
  *   uninterruptible  TASK_UNINTERRUPTIBLE: no signal ends it ("D")
  *   killable         TASK_KILLABLE: only a fatal signal ends it ("D")
@@ -49,13 +57,60 @@
  *                    the load average nor reported as hung ("I")
  *   permanent        TASK_UNINTERRUPTIBLE forever: what an oops used to
  *                    leave behind; release and timeouts do not end it ("D")
+ *   io               like uninterruptible, but asleep in io_schedule(), as
+ *                    a task waiting for block I/O: counted in iowait and in
+ *                    /proc/stat's procs_blocked ("D")
+ *
+ * The lock modes.  @tag names a lock: each tag has one mutex, one
+ * rw-semaphore and one semaphore (of count 1), made when a sleeper first
+ * uses the tag and freed when the last one leaves.  Not for kernel
+ * threads (EINVAL).
+ *
+ * A holder takes its tag's lock, waiting for it killably (in the kernel's
+ * own queue, behind those who came first), then sleeps like
+ * uninterruptible, lock held, until released or timed out, and drops the
+ * lock before it returns.  Its timeout runs from the call, the wait for
+ * the lock included.  A holder released while it still waits for the lock
+ * takes it when its turn comes, drops it at once and returns 0.
+ *
+ *   mutex_hold        mutex_lock_killable(), then hold ("D")
+ *   rwsem_hold_read   down_read_killable(), then hold ("D")
+ *   rwsem_hold_write  down_write_killable(), then hold ("D")
+ *   semaphore_hold    down_killable(), then hold ("D")
+ *
+ * A waiter waits for its tag's lock with the kernel's call, drops it as
+ * soon as it has it and returns 0; nothing else ends its wait but the
+ * signals its call lets through, when the call fails with EINTR.  Release
+ * does not end a waiter (it is not counted), and a timeout is ignored:
+ * release its holder instead.  The waits no signal ends need
+ * CAP_SYS_ADMIN (EPERM), since no timeout can bound them.
+ *
+ *   mutex                mutex_lock(): uninterruptible ("D")
+ *   mutex_killable       mutex_lock_killable() ("D")
+ *   mutex_interruptible  mutex_lock_interruptible(): any signal ("S")
+ *   rwsem_read           down_read(): uninterruptible ("D")
+ *   rwsem_write          down_write(): uninterruptible ("D")
+ *   semaphore            down(): uninterruptible ("D")
+ *   semaphore_killable   down_killable() ("D")
  */
 #define DSTATE_MODE_LIST(X)			\
 	X(UNINTERRUPTIBLE, uninterruptible)	\
 	X(KILLABLE, killable)			\
 	X(INTERRUPTIBLE, interruptible)		\
 	X(IDLE, idle)				\
-	X(PERMANENT, permanent)
+	X(PERMANENT, permanent)			\
+	X(IO, io)				\
+	X(MUTEX_HOLD, mutex_hold)		\
+	X(MUTEX, mutex)				\
+	X(MUTEX_KILLABLE, mutex_killable)	\
+	X(MUTEX_INTERRUPTIBLE, mutex_interruptible) \
+	X(RWSEM_HOLD_READ, rwsem_hold_read)	\
+	X(RWSEM_HOLD_WRITE, rwsem_hold_write)	\
+	X(RWSEM_READ, rwsem_read)		\
+	X(RWSEM_WRITE, rwsem_write)		\
+	X(SEMAPHORE_HOLD, semaphore_hold)	\
+	X(SEMAPHORE, semaphore)			\
+	X(SEMAPHORE_KILLABLE, semaphore_killable)
 
 enum dstate_mode {
 	DSTATE_MODE_NONE = 0,
@@ -89,9 +144,11 @@ struct dstate_info {
  * interruptible mode ends with -ERESTARTSYS on a signal, which the caller
  * sees as EINTR or as a restart under SA_RESTART.  Fails with EAGAIN when
  * max_sleepers tasks already sleep, or (without CAP_SYS_ADMIN) when
- * user_max_sleepers of the caller's uid do.  permanent, and without a
- * timeout of at most user_timeout_max_ms uninterruptible and idle, need
- * CAP_SYS_ADMIN (EPERM); see "Who may do what" above.
+ * user_max_sleepers of the caller's uid do.  permanent and the lock
+ * waits no signal ends, and without a timeout of at most
+ * user_timeout_max_ms uninterruptible, idle, io and the lock holders, need
+ * CAP_SYS_ADMIN (EPERM); see "Who may do what" above.  A lock mode fails
+ * with EINTR when a signal ends its wait for the lock.
  *
  * A release wins every tie: once a release has counted a sleeper, its
  * sleep returns 0, even if a signal or the timeout ended it at the same

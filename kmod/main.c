@@ -233,6 +233,7 @@ static void __exit dstate_exit(void)
 	misc_deregister(&dstate_misc);
 	dstate_kthreads_exit();
 	dstate_sleep_exit();
+	dstate_locks_exit();
 
 	open = atomic_read(&dstate_nr_open);
 	if (open)

@@ -64,6 +64,59 @@
 	.state = TASK_UNINTERRUPTIBLE,					\
 	.privileged = true
 
+/*
+ * D as uninterruptible, but asleep in io_schedule(), as a task that waits
+ * for block I/O: the scheduler counts it in nr_iowait, which /proc/stat
+ * shows as procs_blocked and its CPU's idle time as iowait.
+ */
+#define DSTATE_RULES_IO							\
+	DSTATE_RULES_UNINTERRUPTIBLE, .iowait = true
+
+/*
+ * A holder waits for its tag's lock killably, then sleeps like
+ * uninterruptible with it held.  Killably, so that a holder queued behind
+ * another is never stuck where nothing bounds it; and no kernel thread,
+ * which kthread_stop() could not get out of a lock wait.
+ */
+#define DSTATE_RULES_HOLDER(ops)					\
+	.state = TASK_UNINTERRUPTIBLE,					\
+	.releasable = true, .timeouts = true,				\
+	.user_needs_timeout = true,					\
+	.holds = true, .lock = &(ops)
+
+#define DSTATE_RULES_MUTEX_HOLD		DSTATE_RULES_HOLDER(dstate_mutex_killable)
+#define DSTATE_RULES_RWSEM_HOLD_READ	DSTATE_RULES_HOLDER(dstate_rwsem_read_killable)
+#define DSTATE_RULES_RWSEM_HOLD_WRITE	DSTATE_RULES_HOLDER(dstate_rwsem_write_killable)
+#define DSTATE_RULES_SEMAPHORE_HOLD	DSTATE_RULES_HOLDER(dstate_sem_killable)
+
+/*
+ * A waiter: the kernel's lock call, then the lock dropped at once.  Only
+ * its holder's end (or a signal the call lets through) ends it, so a
+ * release or a timeout cannot; a wait no signal ends is unbounded, and
+ * needs CAP_SYS_ADMIN.
+ */
+#define DSTATE_RULES_WAITER(st, ops)					\
+	.state = (st), .lock = &(ops)
+
+#define DSTATE_RULES_MUTEX						\
+	DSTATE_RULES_WAITER(TASK_UNINTERRUPTIBLE, dstate_mutex_plain),	\
+	.privileged = true
+#define DSTATE_RULES_MUTEX_KILLABLE					\
+	DSTATE_RULES_WAITER(TASK_KILLABLE, dstate_mutex_killable)
+#define DSTATE_RULES_MUTEX_INTERRUPTIBLE				\
+	DSTATE_RULES_WAITER(TASK_INTERRUPTIBLE, dstate_mutex_interruptible)
+#define DSTATE_RULES_RWSEM_READ						\
+	DSTATE_RULES_WAITER(TASK_UNINTERRUPTIBLE, dstate_rwsem_read),	\
+	.privileged = true
+#define DSTATE_RULES_RWSEM_WRITE					\
+	DSTATE_RULES_WAITER(TASK_UNINTERRUPTIBLE, dstate_rwsem_write),	\
+	.privileged = true
+#define DSTATE_RULES_SEMAPHORE						\
+	DSTATE_RULES_WAITER(TASK_UNINTERRUPTIBLE, dstate_sem_plain),	\
+	.privileged = true
+#define DSTATE_RULES_SEMAPHORE_KILLABLE					\
+	DSTATE_RULES_WAITER(TASK_KILLABLE, dstate_sem_killable)
+
 #define DSTATE_MODE_ENTRY(token, tname)					\
 	[DSTATE_MODE_##token] = {					\
 		.mode = DSTATE_MODE_##token,				\

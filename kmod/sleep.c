@@ -22,6 +22,7 @@
 #include <linux/errno.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
@@ -120,6 +121,7 @@ int dstate_sleep_init(struct dstate_sleep *s, u32 mode, u32 flags,
 	/* A mode that ignores timeouts shows none, rather than one it ignores. */
 	s->timeout_ns = mi->timeouts ? timeout_ns : 0;
 	s->expires = KTIME_MAX;
+	s->in_lock = !!mi->lock;
 	return 0;
 }
 
@@ -241,6 +243,34 @@ int dstate_sleep_end(struct dstate_sleep *s, int ret)
 }
 
 /*
+ * A lock holder has its lock, and sleeps in dstate_sleep_wait() from now
+ * on: a release from here on must wake it.  One that marked it before is
+ * seen by dstate_sleep_wait()'s first look, which the lock orders after.
+ */
+void dstate_sleep_hold_begin(struct dstate_sleep *s)
+{
+	dstate_lock_take();
+	s->in_lock = false;
+	dstate_lock_drop();
+}
+
+/*
+ * Sleep in io_schedule_timeout() until @expires at the latest, as a task
+ * whose block I/O has a deadline does; true once it has passed.  Whole
+ * jiffies, rounded up: a wakeup before the deadline goes round again.
+ */
+static bool dstate_io_sleep_until(ktime_t expires)
+{
+	ktime_t now = ktime_get();
+
+	if (!ktime_before(now, expires))
+		return true;
+	io_schedule_timeout(nsecs_to_jiffies(ktime_to_ns(ktime_sub(expires,
+								   now))) + 1);
+	return !ktime_before(ktime_get(), expires);
+}
+
+/*
  * Sleep, as current, the way @s->mode says, until a release, the timeout,
  * a signal the mode lets through, or (for a dstate/N thread)
  * kthread_stop() ends it.  Returns 0 when released, -ETIMEDOUT when timed
@@ -293,7 +323,17 @@ int dstate_sleep_wait(struct dstate_sleep *s)
 		 * conditions above end the sleep.  The expiry is absolute, so
 		 * going round never stretches the timeout.
 		 */
-		if (expires == KTIME_MAX)
+		if (mi->iowait) {
+			/*
+			 * In io_schedule(), as block I/O waits: the
+			 * scheduler counts the task in nr_iowait while it
+			 * sleeps (procs_blocked, and iowait time).
+			 */
+			if (expires == KTIME_MAX)
+				io_schedule();
+			else if (dstate_io_sleep_until(expires))
+				timed_out = true;
+		} else if (expires == KTIME_MAX)
 			schedule();
 		else if (!schedule_hrtimeout_range(&expires,
 						   current->timer_slack_ns,
@@ -315,7 +355,9 @@ const char *dstate_sleep_outcome(const struct dstate_sleep *s, int ret)
 	case -EINTR:
 		if (s->kthread)
 			return "stopped";
-		return s->mode->signal_ret == -EINTR ? "fatal signal" : "signal";
+		/* A timed interruptible sleep, or a lock wait a signal ended. */
+		return s->mode->state & TASK_INTERRUPTIBLE ? "signal" :
+							     "fatal signal";
 	case -ERESTARTSYS:
 		return "signal";
 	default:
@@ -337,7 +379,10 @@ static struct dstate_sleep *dstate_sleep_find(struct task_struct *task)
 
 /*
  * Mark @s released unless its mode ignores releases, or it already is;
- * true if it was marked.  The caller wakes its task.
+ * true if it was marked.  The caller wakes its task, unless it is a lock
+ * holder still waiting for its lock (@s->in_lock): that wait is the lock
+ * code's, which a wakeup of ours would only disturb, and the holder sees
+ * the mark once it has the lock.
  */
 static bool dstate_sleep_mark_released(struct dstate_sleep *s)
 {
@@ -440,6 +485,7 @@ static bool dstate_sleep_user_ok(const struct dstate_sleep *s)
 
 int dstate_ioctl_sleep(void __user *argp)
 {
+	struct dstate_lock_set *ls = NULL;
 	struct dstate_sleep_args args;
 	struct dstate_sleep s;
 	int ret;
@@ -457,17 +503,27 @@ int dstate_ioctl_sleep(void __user *argp)
 
 	s.task = current;
 	s.uid = current_uid();
+	/* Before registering, so that a sleeper registered needs no memory. */
+	if (s.mode->lock) {
+		ls = dstate_lock_set_get(s.tag);
+		if (!ls)
+			return -ENOMEM;
+	}
 	ret = dstate_sleep_register(&s, !dstate_capable_noaudit());
 	if (ret)
-		return ret;
+		goto out;
 
 	pr_debug("%s[%d] sleeps %s, tag %llu, timeout %llu ns\n",
 		 current->comm, task_pid_nr(current), s.mode->name, s.tag,
 		 s.timeout_ns);
-	ret = dstate_sleep_end(&s, dstate_sleep_wait(&s));
+	ret = dstate_sleep_end(&s, ls ? dstate_lock_wait(&s, ls) :
+					dstate_sleep_wait(&s));
 	pr_debug("%s[%d] woke from %s: %s\n", current->comm,
 		 task_pid_nr(current), s.mode->name,
 		 dstate_sleep_outcome(&s, ret));
+out:
+	if (ls)
+		dstate_lock_set_put(ls);
 	return ret;
 }
 
@@ -483,7 +539,8 @@ static int dstate_release_task(struct task_struct *target,
 	if (!s || !dstate_sleep_in_scope(s, sc)) {
 		ret = -ESRCH;
 	} else if (dstate_sleep_mark_released(s)) {
-		wake_up_process(s->task);
+		if (!s->in_lock)
+			wake_up_process(s->task);
 		*released = 1;
 	}
 	dstate_lock_drop();
@@ -522,6 +579,9 @@ static int dstate_release_many(bool by_tag, u64 tag,
 		if (!dstate_sleep_mark_released(s))
 			continue;
 		(*released)++;
+		/* A holder still in its lock's wait sees the mark later. */
+		if (s->in_lock)
+			continue;
 		/* Sleepers that came after the sizing are woken here. */
 		if (n < room)
 			tasks[n++] = get_task_struct(s->task);

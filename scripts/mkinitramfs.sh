@@ -7,7 +7,8 @@
 #
 # The archive holds busybox-static, the real kmod tools, dstate.ko (at
 # /lib/modules/dstate.ko, not loaded), the dstate CLI with the shared
-# libraries ldd lists for it, the VM tests (/tests/vm, /tests/bin), a few
+# libraries ldd lists for it, the VM tests (/tests/vm, /tests/bin) and the
+# kernel's configuration (/tests/kconfig), a few
 # of the kernel's own modules the tests need, and /init.  The command a run
 # executes is not in it: scripts/vm-run.sh appends it as a second archive.
 
@@ -94,6 +95,17 @@ if [ -x "$top/tests/bench/dstate-bench" ]; then
 		copy_elf /bin/ps /usr/bin/procps-ps
 	fi
 fi
+
+# The kernel's configuration, at /tests/kconfig, for the tests whose checks
+# depend on an option (Debian's kernels have no /proc/config.gz): from the
+# modules directory (7.x), the image's /boot, or the build tree.
+for c in "$MODDIR/config" "$MODDIR/../../../boot/config-$KVER" \
+	 "${BUILD_ROOT:-}$KDIR/.config"; do
+	if [ -f "$c" ]; then
+		install -m 0644 "$c" "$root/tests/kconfig"
+		break
+	fi
+done
 
 install -m 0755 "$top/scripts/vm-init.sh" "$root/init"
 install -m 0755 "$top/scripts/demo-guest.sh" "$root/usr/bin/dstate-demo"

@@ -68,7 +68,8 @@ static void matrix_usage(void)
 {
 	printf("Usage:\n dstate matrix [MODE...] [-o LIST] [--noheadings] [-r|-P|-J]\n\n"
 	       "For each module MODE (default: uninterruptible killable interruptible\n"
-	       "idle; permanent only when named, and its sleepers never go away) and\n"
+	       "idle io; permanent only when named, and its sleepers never go away;\n"
+	       "not the lock modes) and\n"
 	       "each of SIGTERM (default action), SIGTERM with a handler, SIGTERM\n"
 	       "ignored, SIGKILL and SIGSTOP/SIGCONT: start a sleeper, send the signal,\n"
 	       "observe, release it, observe again, and print what happened next to\n"
@@ -430,6 +431,14 @@ int cmd_matrix(int argc, char **argv)
 		if (m->kind != METHOD_MODULE)
 			return usage_error("matrix", "'%s' is not a module mode; matrix checks module modes",
 					   m->name);
+		/*
+		 * A waiter alone takes its lock at once and returns, and
+		 * a holder is a lock's, not a sleep state's: both are
+		 * checked against the kernel's lock code in the VM tests.
+		 */
+		if (m->flags & METHOD_LOCK)
+			return usage_error("matrix", "'%s' is a lock mode; matrix checks the sleep states",
+					   m->name);
 		if (nmodes < DSTATE_MODE_COUNT)
 			modes[nmodes++] = m;
 	}
@@ -438,7 +447,7 @@ int cmd_matrix(int argc, char **argv)
 			const struct dstate_method *m = &dstate_methods[i];
 
 			if (m->kind == METHOD_MODULE && m->mode != DSTATE_MODE_PERMANENT &&
-			    nmodes < DSTATE_MODE_COUNT)
+			    !(m->flags & METHOD_LOCK) && nmodes < DSTATE_MODE_COUNT)
 				modes[nmodes++] = m;
 		}
 	}

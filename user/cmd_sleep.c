@@ -36,7 +36,7 @@ static void sleep_usage(void)
 
 		if (m->kind == METHOD_TRACED || m->kind == METHOD_ZOMBIE)
 			continue;
-		printf(" %-16s %c  %s\n", m->name, m->letter, m->what);
+		printf(" %-19s %c  %s\n", m->name, m->letter, m->what);
 	}
 	printf(" (traced and zombie need a second process: use 'dstate spawn')\n\n"
 	       "vfork ends when the timeout passes or its child is killed; stopped on\n"
@@ -97,7 +97,9 @@ static int sleep_module(const struct dstate_method *m, uint64_t timeout,
 	close(fd);
 	switch (ret) {
 	case 0:
-		*how = "released";
+		/* A lock waiter is never released: it got its lock. */
+		*how = m->flags & METHOD_LOCK_WAITER ?
+			"took the lock and dropped it" : "released";
 		return 0;
 	case -ETIMEDOUT:
 		*how = "timed out";
@@ -107,8 +109,9 @@ static int sleep_module(const struct dstate_method *m, uint64_t timeout,
 		return 0;
 	default:
 		dev_complain("sleep", -ret);
-		if (ret == -EPERM && m->mode == DSTATE_MODE_PERMANENT)
-			fprintf(stderr, "dstate: permanent needs CAP_SYS_ADMIN\n");
+		if (ret == -EPERM && (m->flags & METHOD_NEEDS_ROOT))
+			fprintf(stderr, "dstate: %s needs CAP_SYS_ADMIN\n",
+				m->name);
 		else if (ret == -EPERM)
 			explain_user_timeout(m->name);
 		return -1;

@@ -84,7 +84,7 @@ series_make() {
 	# fuzzer, the race stress, reloading, and both halves of the
 	# refcount lesson.  The env file is sourced (by tests/run too), so
 	# the list is quoted.
-	echo 'VM_TESTS="10-contract 13-scope 14-limits 30-refcount 40-norefcount 50-badinput 60-kthread-taskstate 90-fuzz 91-race 92-reload"'
+	echo 'VM_TESTS="10-contract 13-scope 14-limits 16-io 17-locks 30-refcount 40-norefcount 50-badinput 60-kthread-taskstate 90-fuzz 91-race 92-reload"'
 	# Under software emulation the tests took 2 to 4 times as long on
 	# this kernel as on Debian's 6.12.
 	echo "VM_SLOWDOWN=3"

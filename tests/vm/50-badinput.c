@@ -200,8 +200,8 @@ static void case_abi_version(void)
 
 	memset(&info, 0, sizeof(info));
 	ret = ds_ioctl(devfd, DSTATE_IOC_INFO, &info);
-	tap_result(!ret && info.abi_version == 2,
-		   "INFO reports ABI version 2 (%s, version %u)",
+	tap_result(!ret && info.abi_version == 3,
+		   "INFO reports ABI version 3 (%s, version %u)",
 		   ret ? strerror(-ret) : "success", info.abi_version);
 }
 

@@ -395,6 +395,11 @@ idle|SIGTERM handled|stays I; handler runs when released
 idle|SIGTERM ignored|stays I; wakes when released
 idle|SIGKILL|stays I; dies when released
 idle|SIGSTOP/SIGCONT|stays I; stops when released
+io|SIGTERM|stays D; dies when released
+io|SIGTERM handled|stays D; handler runs when released
+io|SIGTERM ignored|stays D; wakes when released
+io|SIGKILL|stays D; dies when released
+io|SIGSTOP/SIGCONT|stays D; stops when released
 EOF
 
 dstate --json matrix > /tmp/matrix.json
@@ -406,7 +411,7 @@ awk -F'"' '
 	/"signal":/ { sig = $4 }
 	/"observed":/ { print mode "|" sig "|" $4 }
 ' /tmp/matrix.json > /tmp/observed
-check "matrix reports 20 cells" [ "$(wc -l < /tmp/observed)" -eq 20 ]
+check "matrix reports 25 cells" [ "$(wc -l < /tmp/observed)" -eq 25 ]
 while IFS='|' read -r mode sig want; do
 	got=$(awk -F'|' -v m="$mode" -v s="$sig" \
 		'$1 == m && $2 == s { print $3 }' /tmp/observed)

@@ -13,7 +13,30 @@
 
 /* The /proc letter each module mode shows. */
 #define MODE_LETTER(token)						\
-	(MODE_IS(token, INTERRUPTIBLE) ? 'S' : MODE_IS(token, IDLE) ? 'I' : 'D')
+	(MODE_IS(token, INTERRUPTIBLE) ||				\
+	 MODE_IS(token, MUTEX_INTERRUPTIBLE) ? 'S' :			\
+	 MODE_IS(token, IDLE) ? 'I' : 'D')
+
+/* The lock modes: they sleep in the kernel's lock code (dstate_uapi.h). */
+#define MODE_LOCK(token)						\
+	(MODE_IS(token, MUTEX_HOLD) || MODE_IS(token, MUTEX) ||		\
+	 MODE_IS(token, MUTEX_KILLABLE) ||				\
+	 MODE_IS(token, MUTEX_INTERRUPTIBLE) ||				\
+	 MODE_IS(token, RWSEM_HOLD_READ) ||				\
+	 MODE_IS(token, RWSEM_HOLD_WRITE) ||				\
+	 MODE_IS(token, RWSEM_READ) || MODE_IS(token, RWSEM_WRITE) ||	\
+	 MODE_IS(token, SEMAPHORE_HOLD) || MODE_IS(token, SEMAPHORE) ||	\
+	 MODE_IS(token, SEMAPHORE_KILLABLE))
+
+#define MODE_HOLDER(token)						\
+	(MODE_IS(token, MUTEX_HOLD) || MODE_IS(token, RWSEM_HOLD_READ) ||	\
+	 MODE_IS(token, RWSEM_HOLD_WRITE) || MODE_IS(token, SEMAPHORE_HOLD))
+
+/* What only CAP_SYS_ADMIN may ask for: nothing bounds these waits. */
+#define MODE_ROOT(token)						\
+	(MODE_IS(token, PERMANENT) || MODE_IS(token, MUTEX) ||		\
+	 MODE_IS(token, RWSEM_READ) || MODE_IS(token, RWSEM_WRITE) ||	\
+	 MODE_IS(token, SEMAPHORE))
 
 #define MODE_WHAT(token)						\
 	(MODE_IS(token, UNINTERRUPTIBLE) ?				\
@@ -26,6 +49,30 @@
 		"TASK_IDLE: like uninterruptible, not in loadavg" :	\
 	 MODE_IS(token, PERMANENT) ?					\
 		"uninterruptible forever, until reboot (root)" :	\
+	 MODE_IS(token, IO) ?						\
+		"uninterruptible in io_schedule(): iowait, procs_blocked" : \
+	 MODE_IS(token, MUTEX_HOLD) ?					\
+		"holds the tag's mutex, uninterruptible, until released" : \
+	 MODE_IS(token, MUTEX) ?					\
+		"waits for the tag's mutex: mutex_lock() (root)" :	\
+	 MODE_IS(token, MUTEX_KILLABLE) ?				\
+		"waits for the tag's mutex: mutex_lock_killable()" :	\
+	 MODE_IS(token, MUTEX_INTERRUPTIBLE) ?				\
+		"waits for the tag's mutex: mutex_lock_interruptible()" : \
+	 MODE_IS(token, RWSEM_HOLD_READ) ?				\
+		"holds the tag's rwsem for reading until released" :	\
+	 MODE_IS(token, RWSEM_HOLD_WRITE) ?				\
+		"holds the tag's rwsem for writing until released" :	\
+	 MODE_IS(token, RWSEM_READ) ?					\
+		"waits to read the tag's rwsem: down_read() (root)" :	\
+	 MODE_IS(token, RWSEM_WRITE) ?					\
+		"waits to write the tag's rwsem: down_write() (root)" :	\
+	 MODE_IS(token, SEMAPHORE_HOLD) ?				\
+		"holds the tag's semaphore until released" :		\
+	 MODE_IS(token, SEMAPHORE) ?					\
+		"waits for the tag's semaphore: down() (root)" :	\
+	 MODE_IS(token, SEMAPHORE_KILLABLE) ?				\
+		"waits for the tag's semaphore: down_killable()" :	\
 		"a module mode")
 
 #define MODE_METHOD(token, nm)						\
@@ -35,7 +82,10 @@
 		.mode = DSTATE_MODE_##token,				\
 		.letter = MODE_LETTER(token),				\
 		.flags = METHOD_NEEDS_MODULE |				\
-			 (MODE_IS(token, PERMANENT) ? METHOD_NEEDS_ROOT : 0), \
+			 (MODE_ROOT(token) ? METHOD_NEEDS_ROOT : 0) |	\
+			 (MODE_LOCK(token) ? METHOD_LOCK : 0) |		\
+			 (MODE_LOCK(token) && !MODE_HOLDER(token) ?	\
+			  METHOD_LOCK_WAITER : 0),			\
 		.what = MODE_WHAT(token),				\
 	},
 
@@ -108,7 +158,7 @@ const char *task_kind_name(unsigned int kind)
 
 const char *method_names(void)
 {
-	static char buf[256];
+	static char buf[512];
 	size_t off = 0;
 	unsigned int i;
 

@@ -495,6 +495,186 @@ double loadavg1(void)
 	return strtod(buf, NULL);
 }
 
+/* A "name value" line of /proc/stat ("procs_blocked"); -1 if missing. */
+long long proc_stat_value(const char *name)
+{
+	char buf[16384], *line, *save = NULL;
+	size_t n = strlen(name);
+
+	if (read_file("/proc/stat", buf, sizeof(buf)) <= 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			return strtoll(line + n + 1, NULL, 10);
+	return -1;
+}
+
+/* The iowait time of all CPUs, in USER_HZ ticks (/proc/stat's "cpu"). */
+long long cpu_iowait_ticks(void)
+{
+	unsigned long long user, nice, sys, idle, iowait;
+	char buf[512];
+
+	if (read_file("/proc/stat", buf, sizeof(buf)) <= 0)
+		return -1;
+	if (sscanf(buf, "cpu %llu %llu %llu %llu %llu", &user, &nice, &sys,
+		   &idle, &iowait) != 5)
+		return -1;
+	return (long long)iowait;
+}
+
+/*
+ * Whether a frame of /proc/PID/stack ("[<0>] name+0x1/0x2 [module]") has
+ * @needle in its function name.  The kernel's own unwinder says where the
+ * task sleeps, on every series (5.10's wchan reads 0).
+ */
+bool proc_stack_has(pid_t pid, const char *needle)
+{
+	char path[64], buf[4096], *line, *save = NULL, *fn, *end;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fn = strchr(line, ' ');
+		if (!fn)
+			continue;
+		fn++;
+		end = strchr(fn, '+');
+		if (end)
+			*end = '\0';
+		if (strstr(fn, needle))
+			return true;
+	}
+	return false;
+}
+
+/* The frames of /proc/PID/stack on one line, for a diagnostic. */
+const char *proc_stack_line(pid_t pid)
+{
+	static char out[512];
+	char path[64], buf[4096], *line, *save = NULL, *fn, *end;
+	size_t off = 0;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return "(no stack)";
+	for (line = strtok_r(buf, "\n", &save); line && off < sizeof(out) - 1;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fn = strchr(line, ' ');
+		if (!fn)
+			continue;
+		fn++;
+		end = strchr(fn, '+');
+		if (end)
+			*end = '\0';
+		off += snprintf(out + off, sizeof(out) - off, "%s%s",
+				off ? " < " : "", fn);
+	}
+	return out;
+}
+
+/*
+ * Whether the running kernel was built with CONFIG_@option=y, from the
+ * series' config file, which the initramfs carries as /tests/kconfig
+ * (Debian's kernels have no /proc/config.gz): 1 yes, 0 no, -1 when there
+ * is no config to read.
+ */
+int kconfig_enabled(const char *option)
+{
+	char line[256], want[128];
+	FILE *f = fopen("/tests/kconfig", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "CONFIG_%s=y\n", option);
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, want)) {
+			found = 1;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * SysRq w: the kernel logs every task in D with its whole call trace.
+ * /proc/PID/stack and wchan leave out the scheduler's functions (those
+ * marked __sched: io_schedule, mutex_lock, down, ...), this does not.
+ */
+int sysrq_show_blocked(void)
+{
+	return write_file("/proc/sysrq-trigger", "w");
+}
+
+/* Whether frame @fn ("name") matches one of @needles ("a|b|c"). */
+static bool frame_matches(const char *fn, const char *needles)
+{
+	char alt[128], *tok, *save = NULL;
+
+	snprintf(alt, sizeof(alt), "%s", needles);
+	for (tok = strtok_r(alt, "|", &save); tok;
+	     tok = strtok_r(NULL, "|", &save))
+		if (strstr(fn, tok))
+			return true;
+	return false;
+}
+
+/*
+ * In the last dump of task @pid in the kernel log since kmsg_begin() (a
+ * "task:COMM state:D ... pid:N" line and its "Call Trace:", as SysRq w
+ * and the hung-task detector print them), whether a reliable frame's
+ * function matches @needles ("a|b": either).  -1 when no dump of @pid is
+ * there.
+ */
+int kmsg_trace_has(struct kmsg *k, pid_t pid, const char *needles)
+{
+	const char *line, *end, *p;
+	char buf[256], fn[128];
+	int found = -1;
+	bool in = false;
+	size_t n;
+
+	kmsg_update(k);
+	for (line = k->text; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		n = end ? (size_t)(end - line) : strlen(line);
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		/* Records are "L message": skip the level. */
+		p = buf[0] && buf[1] == ' ' ? buf + 2 : buf;
+		if (!strncmp(p, "task:", 5)) {
+			const char *pp = strstr(p, " pid:");
+
+			in = pp && strtol(pp + 5, NULL, 10) == pid;
+			if (in)
+				found = 0;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (strstr(p, "</TASK>")) {
+			in = false;
+			continue;
+		}
+		/* " name+0x1/0x2 [mod]"; "? name" is a guess: not taken. */
+		while (*p == ' ')
+			p++;
+		if (*p == '?' || *p == '<' || !strchr(p, '+'))
+			continue;
+		snprintf(fn, sizeof(fn), "%.*s", (int)strcspn(p, "+ "), p);
+		if (frame_matches(fn, needles))
+			found = 1;
+	}
+	return found;
+}
+
 static int handler_fd = -1;
 
 /* Async-signal-safe: record which signal's handler ran, nothing else. */

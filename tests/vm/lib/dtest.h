@@ -72,6 +72,12 @@ bool wait_pending(pid_t pid, int sig, unsigned int ms);
 bool wait_gone(pid_t pid, unsigned int ms);
 bool wait_not_state(pid_t pid, char letter, unsigned int ms);
 double loadavg1(void);
+long long proc_stat_value(const char *name);
+long long cpu_iowait_ticks(void);
+bool proc_stack_has(pid_t pid, const char *needle);
+const char *proc_stack_line(pid_t pid);
+int kconfig_enabled(const char *option);
+int sysrq_show_blocked(void);
 
 /* A child process that sleeps in the module. */
 struct sleeper_spec {
@@ -132,6 +138,7 @@ int kmsg_count_level(struct kmsg *k, const char *needle, int max_level);
 bool kmsg_clean(struct kmsg *k);
 void kmsg_dump(struct kmsg *k, const char *needle, int max);
 void kmsg_end(struct kmsg *k);
+int kmsg_trace_has(struct kmsg *k, pid_t pid, const char *needles);
 
 int write_file(const char *path, const char *text);
 int read_file(const char *path, char *buf, size_t len);
