@@ -53,7 +53,7 @@ static void spawn_usage(void)
 	       "Modes:\n", (unsigned long long)(SPAWN_DEADLINE_NS / NSEC_PER_SEC));
 	for (i = 0; i < dstate_method_count; i++)
 		if (!(dstate_methods[i].flags & METHOD_SLEEP_ONLY))
-			printf(" %-16s %c  %s\n", dstate_methods[i].name,
+			printf(" %-19s %c  %s\n", dstate_methods[i].name,
 			       dstate_methods[i].letter, dstate_methods[i].what);
 	printf("\nEnding them: module modes with 'dstate release' (or SIGKILL, as the\n"
 	       "mode allows); the others with kill(1):\n"
