@@ -180,10 +180,12 @@ reap() {	# reap PID DEADLINE_MS MARK [SIGNALLER]
 # own_group CMD...: run as a background job, exec CMD in a session and
 # process group of its own (its pid names the group), with SIGINT and
 # SIGQUIT at their default as in a terminal's job, not ignored as bash
-# leaves them for a background command.
+# leaves them for a background command.  env sets them: 'trap -' cannot
+# when the tests themselves started with them ignored (a make check run
+# in the background), since bash keeps what it was given ignored.
 own_group() {
 	trap - INT QUIT
-	exec setsid "$@"
+	exec env --default-signal=INT,QUIT setsid "$@"
 }
 
 # Has $outf something in it, or has PID ended (a zombie, or gone)?
