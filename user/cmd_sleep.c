@@ -198,45 +198,19 @@ static int sleep_running(uint64_t timeout, const char **how)
 }
 
 /*
- * The keeper's wait: until the timeout, a signal to itself, or one pending
- * for the writer, its parent, which sleeps in D and cannot act on it
- * (SIGKILL included: it too waits for the thaw).
- */
-static void keeper_wait(uint64_t timeout)
-{
-	uint64_t deadline = timeout ? now_ns() + timeout : 0;
-	struct timespec ms10 = { 0, 10000000 };
-	pid_t writer = getppid();
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	/* The writer dying cannot happen while frozen, but be sure. */
-	prctl(PR_SET_PDEATHSIG, SIGHUP);
-	while (!deadline || now_ns() < deadline) {
-		sig = sigtimedwait(&set, NULL, &ms10);
-		if (sig > 0 || getppid() != writer ||
-		    proc_stop_pending(writer))
-			return;
-	}
-}
-
-/*
- * When the helper of fuse-noreply, fuse-noread or dm-suspend lets its
- * sleeper go: at the timeout, on SIGINT, SIGTERM, SIGHUP or SIGQUIT to
- * itself (blocked: see helper_block()), or when one of the first three
- * is pending for the sleeper, which cannot act on it.  Not on SIGKILL to
- * the sleeper: that a sleep outlives SIGKILL is what these show.
+ * When a helper (a fuse daemon, the keeper of fsfreeze or dm-suspend) lets
+ * its sleeper, its parent, go: at the timeout, on SIGINT, SIGTERM, SIGHUP
+ * or SIGQUIT to itself (blocked by helper_block()), when the sleeper is
+ * gone, or when one of the first three is pending for the sleeper, which
+ * cannot act on it.  SIGKILL to the sleeper counts only where @on_kill
+ * says (fsfreeze): that a FUSE read or a suspended map's write outlives
+ * SIGKILL is what those show.
  */
 static uint64_t release_deadline;
 static pid_t release_sleeper;
+static uint64_t release_signals;
 
-static void helper_block(uint64_t timeout)
+static void helper_block(uint64_t timeout, bool on_kill)
 {
 	sigset_t set;
 
@@ -248,14 +222,12 @@ static void helper_block(uint64_t timeout)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	release_deadline = timeout ? now_ns() + timeout : 0;
 	release_sleeper = getppid();
+	release_signals = STOP_SIGNALS | (on_kill ? SIGNAL_BIT(SIGKILL) : 0);
 }
 
 static bool release_due(void)
 {
-	struct proc_status st;
 	sigset_t pending;
-	uint64_t stop_sigs = (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1)) |
-			     (1ULL << (SIGHUP - 1));
 
 	if (release_deadline && now_ns() >= release_deadline)
 		return true;
@@ -263,15 +235,15 @@ static bool release_due(void)
 	    (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
 	     sigismember(&pending, SIGHUP) || sigismember(&pending, SIGQUIT)))
 		return true;
-	return !proc_read_status(release_sleeper, &st) &&
-	       ((st.sig_pnd | st.shd_pnd) & stop_sigs);
+	return getppid() != release_sleeper ||
+	       proc_signal_pending(release_sleeper, release_signals);
 }
 
 static void __attribute__((noreturn)) fuse_daemon(struct fusefs *f, int release_fd,
 						  uint64_t timeout)
 {
 	helper_name("dstate-fuse");
-	helper_block(timeout);
+	helper_block(timeout, false);
 	fusefs_serve(f, release_fd, release_due);
 	fusefs_teardown(f);
 	_exit(0);
@@ -415,13 +387,9 @@ static int sleep_kept(const struct kept_sleep *k, void *obj, uint64_t timeout,
 	if (keeper == 0) {
 		close(pfd[1]);
 		helper_name(k->keeper);
-		if (k->kill_releases) {
-			keeper_wait(timeout);
-		} else {
-			helper_block(timeout);
-			while (!release_due())
-				nanosleep(&ms10, NULL);
-		}
+		helper_block(timeout, k->kill_releases);
+		while (!release_due())
+			nanosleep(&ms10, NULL);
 		k->release(obj);
 		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
 			;

@@ -60,10 +60,8 @@ static uint64_t hex_after(const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
-bool proc_stop_pending(pid_t pid)
+bool proc_signal_pending(pid_t pid, uint64_t mask)
 {
-	const uint64_t stop = 1ULL << (SIGINT - 1) | 1ULL << (SIGTERM - 1) |
-			      1ULL << (SIGHUP - 1) | 1ULL << (SIGKILL - 1);
 	ssize_t n;
 	int fd;
 
@@ -76,7 +74,12 @@ bool proc_stop_pending(pid_t pid)
 	if (n <= 0)
 		return false;
 	status_buf[n] = '\0';
-	return ((hex_after("\nSigPnd:") | hex_after("\nShdPnd:")) & stop) != 0;
+	return ((hex_after("\nSigPnd:") | hex_after("\nShdPnd:")) & mask) != 0;
+}
+
+bool proc_stop_pending(pid_t pid)
+{
+	return proc_signal_pending(pid, STOP_SIGNALS | SIGNAL_BIT(SIGKILL));
 }
 
 enum owner_word owner_wait(int fd, uint64_t deadline)

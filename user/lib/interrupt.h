@@ -19,6 +19,16 @@ int interrupt_pending(const sigset_t *set);
 /* Die of @sig as if it had not been blocked. */
 void __attribute__((noreturn)) interrupt_exit(int sig);
 
+/* A signal's bit in /proc's masks, and those dstate takes as "stop". */
+#define SIGNAL_BIT(sig)	(1ULL << ((sig) - 1))
+#define STOP_SIGNALS	(SIGNAL_BIT(SIGINT) | SIGNAL_BIT(SIGTERM) | SIGNAL_BIT(SIGHUP))
+
+/*
+ * Has @pid one of the signals in @mask pending (SigPnd or ShdPnd)?  Only
+ * system calls and a static buffer: safe in a vfork child.
+ */
+bool proc_signal_pending(pid_t pid, uint64_t mask);
+
 /*
  * Has @pid a fatal signal pending (INT, TERM, HUP or KILL)?  For a
  * helper whose owner sleeps in D and cannot act on it.  Only system
