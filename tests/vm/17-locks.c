@@ -490,28 +490,6 @@ static void case_cli(void)
 		 "a waiter of a free mutex takes it and returns at once");
 }
 
-/* A record of the kernel log that holds both @a and @b. */
-static bool kmsg_line_has(struct kmsg *k, const char *a, const char *b)
-{
-	const char *line = k->text, *end;
-	char buf[512];
-	size_t n;
-
-	kmsg_update(k);
-	while (line && *line) {
-		end = strchr(line, '\n');
-		n = end ? (size_t)(end - line) : strlen(line);
-		if (n >= sizeof(buf))
-			n = sizeof(buf) - 1;
-		memcpy(buf, line, n);
-		buf[n] = '\0';
-		if (strstr(buf, a) && strstr(buf, b))
-			return true;
-		line = end ? end + 1 : NULL;
-	}
-	return false;
-}
-
 struct hung {
 	const char *comm;
 	unsigned int mode;

@@ -529,23 +529,32 @@ long long cpu_iowait_ticks(void)
  * @needle in its function name.  The kernel's own unwinder says where the
  * task sleeps, on every series (5.10's wchan reads 0).
  */
+/* The function of a /proc/PID/stack line, cut out in place; NULL if none. */
+static const char *stack_frame(char *line)
+{
+	char *fn = strchr(line, ' '), *end;
+
+	if (!fn)
+		return NULL;
+	fn++;
+	end = strchr(fn, '+');
+	if (end)
+		*end = '\0';
+	return fn;
+}
+
 bool proc_stack_has(pid_t pid, const char *needle)
 {
-	char path[64], buf[4096], *line, *save = NULL, *fn, *end;
+	char path[64], buf[4096], *line, *save = NULL;
+	const char *fn;
 
 	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return false;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		fn = strchr(line, ' ');
-		if (!fn)
-			continue;
-		fn++;
-		end = strchr(fn, '+');
-		if (end)
-			*end = '\0';
-		if (strstr(fn, needle))
+		fn = stack_frame(line);
+		if (fn && strstr(fn, needle))
 			return true;
 	}
 	return false;
@@ -555,7 +564,8 @@ bool proc_stack_has(pid_t pid, const char *needle)
 const char *proc_stack_line(pid_t pid)
 {
 	static char out[512];
-	char path[64], buf[4096], *line, *save = NULL, *fn, *end;
+	char path[64], buf[4096], *line, *save = NULL;
+	const char *fn;
 	size_t off = 0;
 
 	out[0] = '\0';
@@ -564,15 +574,10 @@ const char *proc_stack_line(pid_t pid)
 		return "(no stack)";
 	for (line = strtok_r(buf, "\n", &save); line && off < sizeof(out) - 1;
 	     line = strtok_r(NULL, "\n", &save)) {
-		fn = strchr(line, ' ');
-		if (!fn)
-			continue;
-		fn++;
-		end = strchr(fn, '+');
-		if (end)
-			*end = '\0';
-		off += snprintf(out + off, sizeof(out) - off, "%s%s",
-				off ? " < " : "", fn);
+		fn = stack_frame(line);
+		if (fn)
+			off += snprintf(out + off, sizeof(out) - off, "%s%s",
+					off ? " < " : "", fn);
 	}
 	return out;
 }
@@ -1073,6 +1078,24 @@ int kmsg_count_level(struct kmsg *k, const char *needle, int max_level)
 			count++;
 	}
 	return count;
+}
+
+bool kmsg_line_has(struct kmsg *k, const char *a, const char *b)
+{
+	const char *line, *end;
+
+	kmsg_update(k);
+	if (!k->text)
+		return false;
+	for (line = k->text; *line; line = end + 1) {
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		if (memmem(line, end - line, a, strlen(a)) &&
+		    memmem(line, end - line, b, strlen(b)))
+			return true;
+	}
+	return false;
 }
 
 int kmsg_count(struct kmsg *k, const char *needle)

@@ -135,6 +135,8 @@ void kmsg_begin(struct kmsg *k);
 void kmsg_update(struct kmsg *k);
 int kmsg_count(struct kmsg *k, const char *needle);
 int kmsg_count_level(struct kmsg *k, const char *needle, int max_level);
+/* A record of the new kernel log that holds both @a and @b. */
+bool kmsg_line_has(struct kmsg *k, const char *a, const char *b);
 bool kmsg_clean(struct kmsg *k);
 void kmsg_dump(struct kmsg *k, const char *needle, int max);
 void kmsg_end(struct kmsg *k);
