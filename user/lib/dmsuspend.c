@@ -23,6 +23,7 @@
 #include "dmsuspend.h"
 #include "kmodload.h"
 #include "loopdev.h"
+#include "tmpdir.h"
 
 #define IMAGE_KB	1024
 #define BLOCK		4096
@@ -90,33 +91,21 @@ static int dm_load(const struct dmsuspend *d)
 
 int dmsuspend_setup(struct dmsuspend *d, char *err, size_t errlen)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct dm_req r;
 	int fd, ret;
 
 	memset(d, 0, sizeof(*d));
 	d->loop_fd = -1;
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	snprintf(d->dir, sizeof(d->dir), "%s/dstate-dm.XXXXXX", tmp);
-	if (!mkdtemp(d->dir)) {
-		ret = -errno;
-		snprintf(err, errlen, "could not create a directory in %s: %s",
-			 tmp, strerror(-ret));
-		d->dir[0] = '\0';
+	ret = tmpdir_make(d->dir, sizeof(d->dir), "dstate-dm", err, errlen);
+	if (ret)
 		return ret;
-	}
 	snprintf(d->image, sizeof(d->image), "%s/image", d->dir);
 	snprintf(d->node, sizeof(d->node), "%s/dev", d->dir);
 	snprintf(d->name, sizeof(d->name), "dstate-%s",
 		 d->dir + strlen(d->dir) - 6);
-	fd = open(d->image, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)IMAGE_KB * 1024) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "could not create %s: %s", d->image,
-			 strerror(-ret));
-		if (fd >= 0)
-			close(fd);
+	fd = loop_image_create(d->image, IMAGE_KB, err, errlen);
+	if (fd < 0) {
+		ret = fd;
 		goto fail;
 	}
 	ret = loop_attach(fd, d->loop, sizeof(d->loop));

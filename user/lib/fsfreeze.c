@@ -22,6 +22,7 @@
 #include "fsfreeze.h"
 #include "kmodload.h"
 #include "loopdev.h"
+#include "tmpdir.h"
 
 #define IMAGE_KB	2048
 
@@ -86,21 +87,13 @@ static int mount_ext2(struct fsfreeze *f)
 
 int fsfreeze_setup(struct fsfreeze *f, char *err, size_t errlen)
 {
-	const char *tmp = getenv("TMPDIR");
 	int fd, ret;
 
 	memset(f, 0, sizeof(*f));
 	f->loop_fd = -1;
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	snprintf(f->dir, sizeof(f->dir), "%s/dstate-fsfreeze.XXXXXX", tmp);
-	if (!mkdtemp(f->dir)) {
-		ret = -errno;
-		snprintf(err, errlen, "could not create a directory in %s: %s",
-			 tmp, strerror(-ret));
-		f->dir[0] = '\0';
+	ret = tmpdir_make(f->dir, sizeof(f->dir), "dstate-fsfreeze", err, errlen);
+	if (ret)
 		return ret;
-	}
 	snprintf(f->image, sizeof(f->image), "%s/image", f->dir);
 	snprintf(f->mnt, sizeof(f->mnt), "%s/mnt", f->dir);
 	if (mkdir(f->mnt, 0700) < 0) {
@@ -109,13 +102,9 @@ int fsfreeze_setup(struct fsfreeze *f, char *err, size_t errlen)
 			 strerror(-ret));
 		goto fail;
 	}
-	fd = open(f->image, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)IMAGE_KB * 1024) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "could not create %s: %s", f->image,
-			 strerror(-ret));
-		if (fd >= 0)
-			close(fd);
+	fd = loop_image_create(f->image, IMAGE_KB, err, errlen);
+	if (fd < 0) {
+		ret = fd;
 		goto fail;
 	}
 	close(fd);

@@ -31,6 +31,7 @@
 
 #include "fusefs.h"
 #include "kmodload.h"
+#include "tmpdir.h"
 
 #define ROOT_ID		FUSE_ROOT_ID	/* 1 */
 #define FILE_ID		2
@@ -43,22 +44,15 @@
 
 int fusefs_setup(struct fusefs *f, bool noread, char *err, size_t errlen)
 {
-	const char *tmp = getenv("TMPDIR");
 	char opts[128];
 	int ret;
 
 	memset(f, 0, sizeof(*f));
 	f->dev_fd = -1;
 	f->noread = noread;
-	snprintf(f->dir, sizeof(f->dir), "%s/dstate-fuse.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
-		ret = -errno;
-		snprintf(err, errlen, "could not make a directory in %s: %s",
-			 tmp && *tmp ? tmp : "/tmp", strerror(errno));
-		f->dir[0] = '\0';
+	ret = tmpdir_make(f->dir, sizeof(f->dir), "dstate-fuse", err, errlen);
+	if (ret)
 		return ret;
-	}
 	snprintf(f->mnt, sizeof(f->mnt), "%s/mnt", f->dir);
 	snprintf(f->file, sizeof(f->file), "%s/" FILE_NAME, f->mnt);
 	if (mkdir(f->mnt, 0700)) {

@@ -62,3 +62,17 @@ int loop_attach(int image_fd, char *path, size_t len)
 		path[0] = '\0';
 	return ret;
 }
+
+int loop_image_create(const char *path, size_t kb, char *err, size_t errlen)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0 && ftruncate(fd, (off_t)kb * 1024) == 0)
+		return fd;
+	ret = -errno;
+	snprintf(err, errlen, "could not create %s: %s", path, strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}

@@ -12,4 +12,10 @@
  */
 int loop_attach(int image_fd, char *path, size_t len);
 
+/*
+ * Create @path, a new sparse image of @kb KiB, for a loop device.  Its
+ * descriptor (read-write), or -errno with @err set.
+ */
+int loop_image_create(const char *path, size_t kb, char *err, size_t errlen);
+
 #endif
