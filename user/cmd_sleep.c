@@ -239,118 +239,46 @@ static bool release_due(void)
 	       proc_signal_pending(release_sleeper, release_signals);
 }
 
-static void __attribute__((noreturn)) fuse_daemon(struct fusefs *f, int release_fd,
-						  uint64_t timeout)
-{
-	helper_name("dstate-fuse");
-	helper_block(timeout, false);
-	fusefs_serve(f, release_fd, release_due);
-	fusefs_teardown(f);
-	_exit(0);
-}
-
 /*
- * This process reads a file of a FUSE filesystem whose daemon, a child,
- * takes the READ and holds it (noreply) or never takes it (noread).  The
- * daemon answers on the timeout or a signal, then unmounts and deletes
- * everything once this process has closed its end of a pipe.
- */
-static int sleep_fuse(const struct dstate_method *m, uint64_t timeout,
-		      const char **how)
-{
-	struct fusefs f;
-	sigset_t stop;
-	char err[200];
-	int pfd[2], ret, status, sig;
-	pid_t daemon;
-
-	interrupt_block(&stop);
-	signal(SIGPIPE, SIG_IGN);
-	ret = fusefs_setup(&f, m->flags & METHOD_FUSE_NOREAD, err, sizeof(err));
-	if (ret) {
-		pr_err("%s", err);
-		return -1;
-	}
-	sig = interrupt_pending(&stop);
-	if (sig) {
-		fusefs_teardown(&f);
-		interrupt_exit(sig);
-	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		pr_err("could not make a pipe: %s", strerror(errno));
-		fusefs_teardown(&f);
-		return -1;
-	}
-	daemon = fork();
-	if (daemon < 0) {
-		pr_err("could not fork: %s", strerror(errno));
-		fusefs_teardown(&f);
-		return -1;
-	}
-	if (daemon == 0) {
-		close(pfd[1]);
-		fuse_daemon(&f, pfd[0], timeout);
-	}
-	close(pfd[0]);
-	/* Only the daemon holds /dev/fuse: its death aborts the connection. */
-	close(f.dev_fd);
-	f.dev_fd = -1;
-	announce(m->name, daemon, "answer with: kill");
-	ret = fusefs_read(&f);
-	close(pfd[1]);
-	waitpid(daemon, &status, 0);
-	/* A daemon killed before its teardown leaves that to this process. */
-	if (!WIFEXITED(status))
-		fusefs_teardown(&f);
-	sig = interrupt_pending(&stop);
-	if (sig)
-		interrupt_exit(sig);
-	if (ret == -ENOTCONN || ret == -ECONNABORTED) {
-		*how = "connection aborted";
-		return 0;
-	}
-	if (ret) {
-		pr_err("could not read %s: %s", f.file, strerror(-ret));
-		return -1;
-	}
-	*how = "answered";
-	return 0;
-}
-
-/*
- * fsfreeze and dm-suspend: this process writes to something stalled (a
- * frozen filesystem, a suspended map) and sleeps in D; a keeper child lets
- * it go on the timeout or a signal, waits for the write to finish (the
- * pipe closes when this process closes its end or dies), then undoes and
- * deletes everything.
+ * fsfreeze, dm-suspend and the FUSE methods: this process sleeps in a
+ * call on something stalled (a write to a frozen filesystem or a
+ * suspended map, a read its FUSE daemon does not answer).  A helper child
+ * keeps it stalled until release_due(), lets it go, and once this process
+ * has closed its end of a pipe (it is done, or dead) undoes and deletes
+ * everything.
  */
 struct kept_sleep {
 	const char *mode;		/* the method */
-	const char *keeper;		/* the keeper's comm */
+	const char *keeper;		/* the helper's comm */
 	const char *role;		/* how to end it, for announce() */
 	const char *stall_verb;		/* "freeze", for messages */
+	const char *act_verb;		/* "write to", for messages */
 	const char *woke;		/* how this process woke */
-	/* SIGKILL pending for the writer lets it go too (fsfreeze). */
+	const char *aborted;		/* woke so when the call got ENOTCONN */
+	/* SIGKILL pending for the sleeper lets it go too (fsfreeze). */
 	bool kill_releases;
 	int (*setup)(void *obj, char *err, size_t errlen);
+	/* Stall it before the fork; NULL when the helper is the stall. */
 	int (*stall)(void *obj);
-	int (*release)(void *obj);
+	/* The helper: hold, let go, return at EOF on @done_fd. */
+	void (*keep)(void *obj, int done_fd);
+	/* This process, right after the fork; may be NULL. */
+	void (*forked)(void *obj);
 	void (*teardown)(void *obj, unsigned int busy_ms);
-	int (*write)(void *obj);
+	int (*act)(void *obj);		/* the call that sleeps */
 	const char *(*what)(const void *obj);
 };
 
 static int sleep_kept(const struct kept_sleep *k, void *obj, uint64_t timeout,
 		      const char **how)
 {
-	struct timespec ms10 = { 0, 10000000 };
 	sigset_t stop;
-	char err[200], c;
+	char err[200];
 	int pfd[2], ret, status, sig;
 	pid_t keeper;
 
 	/*
-	 * Until the keeper is there to undo it, a signal waits: what is
+	 * Until the helper is there to undo it, a signal waits: what is
 	 * made is undone, then this process dies of it.  A write to a
 	 * closed stdout must not kill it either.
 	 */
@@ -371,7 +299,7 @@ static int sleep_kept(const struct kept_sleep *k, void *obj, uint64_t timeout,
 		k->teardown(obj, 0);
 		return -1;
 	}
-	ret = k->stall(obj);
+	ret = k->stall ? k->stall(obj) : 0;
 	if (ret) {
 		pr_err("could not %s %s: %s", k->stall_verb, k->what(obj),
 		       strerror(-ret));
@@ -388,32 +316,48 @@ static int sleep_kept(const struct kept_sleep *k, void *obj, uint64_t timeout,
 		close(pfd[1]);
 		helper_name(k->keeper);
 		helper_block(timeout, k->kill_releases);
-		while (!release_due())
-			nanosleep(&ms10, NULL);
-		k->release(obj);
-		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
-			;
+		k->keep(obj, pfd[0]);
 		k->teardown(obj, 2000);
 		_exit(0);
 	}
 	close(pfd[0]);
+	if (k->forked)
+		k->forked(obj);
 	announce(k->mode, keeper, k->role);
-	ret = k->write(obj);
+	ret = k->act(obj);
 	close(pfd[1]);
 	waitpid(keeper, &status, 0);
-	/* A keeper killed before its teardown leaves that to this process. */
+	/* A helper killed before its teardown leaves that to this process. */
 	if (!WIFEXITED(status))
 		k->teardown(obj, 2000);
 	/* All is undone: now die of what stopped it. */
 	sig = interrupt_pending(&stop);
 	if (sig)
 		interrupt_exit(sig);
+	if (k->aborted && (ret == -ENOTCONN || ret == -ECONNABORTED)) {
+		*how = k->aborted;
+		return 0;
+	}
 	if (ret) {
-		pr_err("could not write to %s: %s", k->what(obj), strerror(-ret));
+		pr_err("could not %s %s: %s", k->act_verb, k->what(obj),
+		       strerror(-ret));
 		return -1;
 	}
 	*how = k->woke;
 	return 0;
+}
+
+/* The keepers of fsfreeze and dm-suspend: wait, let go, wait for EOF. */
+static void keep_until_due(int done_fd, int (*release)(void *), void *obj)
+{
+	struct timespec ms10 = { 0, 10000000 };
+	char c;
+
+	while (!release_due())
+		nanosleep(&ms10, NULL);
+	release(obj);
+	while (read(done_fd, &c, 1) < 0 && errno == EINTR)
+		;
 }
 
 static int ff_setup(void *f, char *err, size_t len)
@@ -429,6 +373,11 @@ static int ff_freeze(void *f)
 static int ff_thaw(void *f)
 {
 	return fsfreeze_thaw(f);
+}
+
+static void ff_keep(void *f, int done_fd)
+{
+	keep_until_due(done_fd, ff_thaw, f);
 }
 
 static void ff_teardown(void *f, unsigned int ms)
@@ -448,9 +397,10 @@ static const char *ff_what(const void *f)
 
 static const struct kept_sleep fsfreeze_sleep = {
 	.mode = "fsfreeze", .keeper = "dstate-keeper", .role = "thaw with: kill",
-	.stall_verb = "freeze", .woke = "thawed", .kill_releases = true,
-	.setup = ff_setup, .stall = ff_freeze, .release = ff_thaw,
-	.teardown = ff_teardown, .write = ff_write, .what = ff_what,
+	.stall_verb = "freeze", .act_verb = "write to", .woke = "thawed",
+	.kill_releases = true,
+	.setup = ff_setup, .stall = ff_freeze, .keep = ff_keep,
+	.teardown = ff_teardown, .act = ff_write, .what = ff_what,
 };
 
 static int dm_setup(void *d, char *err, size_t len)
@@ -466,6 +416,11 @@ static int dm_suspend(void *d)
 static int dm_resume(void *d)
 {
 	return dmsuspend_resume(d);
+}
+
+static void dm_keep(void *d, int done_fd)
+{
+	keep_until_due(done_fd, dm_resume, d);
 }
 
 static void dm_teardown(void *d, unsigned int ms)
@@ -485,10 +440,65 @@ static const char *dm_what(const void *d)
 
 static const struct kept_sleep dm_sleep = {
 	.mode = "dm-suspend", .keeper = "dstate-dm", .role = "resume with: kill",
-	.stall_verb = "suspend", .woke = "resumed",
-	.setup = dm_setup, .stall = dm_suspend, .release = dm_resume,
-	.teardown = dm_teardown, .write = dm_write, .what = dm_what,
+	.stall_verb = "suspend", .act_verb = "write to", .woke = "resumed",
+	.setup = dm_setup, .stall = dm_suspend, .keep = dm_keep,
+	.teardown = dm_teardown, .act = dm_write, .what = dm_what,
 };
+
+static int fz_setup_noreply(void *f, char *err, size_t len)
+{
+	return fusefs_setup(f, false, err, len);
+}
+
+static int fz_setup_noread(void *f, char *err, size_t len)
+{
+	return fusefs_setup(f, true, err, len);
+}
+
+/* The daemon holds the READ, or reads nothing, until release_due(). */
+static void fz_keep(void *f, int done_fd)
+{
+	fusefs_serve(f, done_fd, release_due);
+}
+
+/* Only the daemon holds /dev/fuse: its death aborts the connection. */
+static void fz_forked(void *obj)
+{
+	struct fusefs *f = obj;
+
+	close(f->dev_fd);
+	f->dev_fd = -1;
+}
+
+static void fz_teardown(void *f, unsigned int ms)
+{
+	(void)ms;
+	fusefs_teardown(f);
+}
+
+static int fz_read(void *f)
+{
+	return fusefs_read(f);
+}
+
+static const char *fz_what(const void *f)
+{
+	return ((const struct fusefs *)f)->file;
+}
+
+#define FUSE_SLEEP(name, setup_fn)					\
+	{								\
+		.mode = (name), .keeper = "dstate-fuse",		\
+		.role = "answer with: kill", .act_verb = "read",	\
+		.woke = "answered", .aborted = "connection aborted",	\
+		.setup = (setup_fn), .keep = fz_keep, .forked = fz_forked, \
+		.teardown = fz_teardown, .act = fz_read, .what = fz_what, \
+	}
+
+static const struct kept_sleep fuse_noreply_sleep =
+	FUSE_SLEEP("fuse-noreply", fz_setup_noreply);
+static const struct kept_sleep fuse_noread_sleep =
+	FUSE_SLEEP("fuse-noread", fz_setup_noread);
 
 int cmd_sleep(int argc, char **argv)
 {
@@ -501,6 +511,7 @@ int cmd_sleep(int argc, char **argv)
 	const struct dstate_method *m;
 	struct fsfreeze ff;
 	struct dmsuspend dm;
+	struct fusefs fz;
 	uint64_t timeout = 0, tag = 0, start;
 	bool have_tag = false;
 	const char *how = "";
@@ -570,7 +581,9 @@ int cmd_sleep(int argc, char **argv)
 		ret = sleep_kept(&fsfreeze_sleep, &ff, timeout, &how);
 		break;
 	case METHOD_FUSE:
-		ret = sleep_fuse(m, timeout, &how);
+		ret = sleep_kept(m->flags & METHOD_FUSE_NOREAD ?
+				 &fuse_noread_sleep : &fuse_noreply_sleep,
+				 &fz, timeout, &how);
 		break;
 	case METHOD_DM_SUSPEND:
 		ret = sleep_kept(&dm_sleep, &dm, timeout, &how);
