@@ -71,11 +71,6 @@ struct pstate {
 static bool opt_threads;
 static int dev_fd = -1;
 
-static bool is_fuse_wait(const struct tstate *t)
-{
-	return t->fuse_wait;
-}
-
 /*
  * Does @t wait for a FUSE answer?  wchan says so where the kernel fills
  * it in; 5.10's is always 0, and there the stack (root only) tells.
@@ -105,7 +100,7 @@ static int thread_killable(const struct tstate *t)
 	 * the daemon has read it the kernel waits for the answer, in D.
 	 * Nothing outside the daemon shows which.
 	 */
-	if (is_fuse_wait(t))
+	if (t->fuse_wait)
 		return -1;
 	if (t->have_ts) {
 		switch (t->ts.kind) {
@@ -144,7 +139,7 @@ static int stuckness(int killable)
 /* Why the module could not tell a D thread apart, for "unknown". */
 static const char *unknown_why(const struct tstate *t)
 {
-	if (is_fuse_wait(t))
+	if (t->fuse_wait)
 		return "a FUSE request: SIGKILL ends it only if the daemon has not read it";
 	if (dev_fd < 0)
 		return "load the module to tell killable from uninterruptible";
@@ -388,6 +383,16 @@ static void print_text(const struct pstate *p)
 		text_threads(p);
 }
 
+/* After its stat and wchan: a FUSE wait, and the module's word. */
+static void read_kernel_side(pid_t pid, struct tstate *t)
+{
+	find_fuse_wait(pid, t);
+	if (dev_fd >= 0) {
+		t->ts_err = dev_task_state(dev_fd, t->tid, &t->ts);
+		t->have_ts = !t->ts_err;
+	}
+}
+
 /*
  * Read every thread of @p->pid.  Threads that end meanwhile are left out;
  * when none is left to read, the process's own stat stands in for its one
@@ -421,11 +426,7 @@ static int read_threads(struct pstate *p)
 		if (proc_read_task_stat(p->pid, t->tid, &t->st))
 			continue;
 		proc_read_task_wchan(p->pid, t->tid, t->wchan, sizeof(t->wchan));
-		find_fuse_wait(p->pid, t);
-		if (dev_fd >= 0) {
-			t->ts_err = dev_task_state(dev_fd, t->tid, &t->ts);
-			t->have_ts = !t->ts_err;
-		}
+		read_kernel_side(p->pid, t);
 		p->nthreads++;
 	}
 	free(tids);
@@ -435,11 +436,7 @@ static int read_threads(struct pstate *p)
 		t->tid = p->pid;
 		t->st = p->st;
 		proc_read_wchan(p->pid, t->wchan, sizeof(t->wchan));
-		find_fuse_wait(p->pid, t);
-		if (dev_fd >= 0) {
-			t->ts_err = dev_task_state(dev_fd, t->tid, &t->ts);
-			t->have_ts = !t->ts_err;
-		}
+		read_kernel_side(p->pid, t);
 		p->nthreads = 1;
 	}
 	return 0;
