@@ -176,14 +176,13 @@ static int serve_one(struct fusefs *f, char *buf, bool holding)
 		/* Read nothing more: the READ waits, unread. */
 		if (!ret && holding && f->noread && f->no_flush &&
 		    in->opcode == FUSE_OPEN)
-			f->stuck = true;
+			f->unread = true;
 		return ret;
 	}
 	case FUSE_READ:
 		if (holding && !f->noread && in->nodeid == FILE_ID && !f->held) {
 			f->held = true;
 			f->held_unique = in->unique;
-			f->stuck = true;
 			return 0;
 		}
 		return answer_read(f, in->unique, arg);
@@ -221,7 +220,7 @@ int fusefs_serve(struct fusefs *f, int release_fd, bool (*stop)(void))
 
 	for (;;) {
 		/* fuse-noread: once the file is open, /dev/fuse is not read. */
-		pfd[1].fd = holding && f->noread && f->stuck ? -1 : f->dev_fd;
+		pfd[1].fd = holding && f->unread ? -1 : f->dev_fd;
 		if (poll(pfd, 2, 10) < 0 && errno != EINTR)
 			return -errno;
 		/* The reader closed its end: done, or gone. */

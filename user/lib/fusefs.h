@@ -20,7 +20,7 @@ struct fusefs {
 	bool no_flush;		/* FLUSH answered ENOSYS: the kernel sends no more */
 	bool held;		/* a READ is held unanswered (fuse-noreply) */
 	uint64_t held_unique;
-	bool stuck;		/* the reader's READ waits: held, or unread */
+	bool unread;		/* noread: the file is open, nothing more is read */
 };
 
 /*
