@@ -27,7 +27,7 @@ static void sleep_usage(void)
 {
 	unsigned int i;
 
-	printf("Usage:\n dstate sleep MODE [--timeout DUR] [--tag N]\n\n"
+	printf("Usage:\n dstate sleep MODE [--timeout DUR] [--tag N] [--request-timeout DUR]\n\n"
 	       "Sleep in MODE in this process; when it ends, print how it woke and how\n"
 	       "long it slept.  Module modes end on 'dstate release', the timeout, or a\n"
 	       "signal as the mode allows.\n\nModes:\n");
@@ -51,6 +51,10 @@ static void sleep_usage(void)
 	       "Options:\n"
 	       " -t, --timeout DUR   wake after DUR (500ms, 2s, 1m, plain seconds)\n"
 	       " -g, --tag N         a tag, for 'dstate release --tag N' (module modes)\n"
+	       " -R, --request-timeout DUR\n"
+	       "                     fuse-noreply, fuse-noread: ask the kernel to abort\n"
+	       "                     the connection when a request waits DUR (whole\n"
+	       "                     seconds; Linux 6.14 on; checked every 15s or so)\n"
 	       " -J, --json          JSON output\n"
 	       " -h, --help          this text\n"
 	       " -V, --version       the version\n");
@@ -445,14 +449,17 @@ static const struct kept_sleep dm_sleep = {
 	.teardown = dm_teardown, .act = dm_write, .what = dm_what,
 };
 
+/* --request-timeout, in whole seconds, as the kernel takes it; 0: none. */
+static unsigned int fuse_request_timeout_s;
+
 static int fz_setup_noreply(void *f, char *err, size_t len)
 {
-	return fusefs_setup(f, false, err, len);
+	return fusefs_setup(f, false, fuse_request_timeout_s, err, len);
 }
 
 static int fz_setup_noread(void *f, char *err, size_t len)
 {
-	return fusefs_setup(f, true, err, len);
+	return fusefs_setup(f, true, fuse_request_timeout_s, err, len);
 }
 
 /* The daemon holds the READ, or reads nothing, until release_due(). */
@@ -505,6 +512,7 @@ int cmd_sleep(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "tag", required_argument, NULL, 'g' },
+		{ "request-timeout", required_argument, NULL, 'R' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -512,14 +520,14 @@ int cmd_sleep(int argc, char **argv)
 	struct fsfreeze ff;
 	struct dmsuspend dm;
 	struct fusefs fz;
-	uint64_t timeout = 0, tag = 0, start;
+	uint64_t timeout = 0, tag = 0, request_timeout = 0, start;
 	bool have_tag = false;
 	const char *how = "";
 	char dur[32];
 	struct kv kv;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "t:g:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "t:g:R:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_dur_arg("sleep", "--timeout", optarg, &timeout))
@@ -531,6 +539,18 @@ int cmd_sleep(int argc, char **argv)
 			if (parse_u64(optarg, &tag))
 				return usage_error("sleep", "bad tag '%s' (a number)", optarg);
 			have_tag = true;
+			break;
+		case 'R':
+			if (parse_dur_arg("sleep", "--request-timeout", optarg,
+					  &request_timeout))
+				return EXIT_USAGE;
+			/* The kernel's field: whole seconds, 16 bits. */
+			if (request_timeout < NSEC_PER_SEC ||
+			    request_timeout > 65535 * NSEC_PER_SEC)
+				return usage_error("sleep", "--request-timeout %s is not within 1s..65535s",
+						   optarg);
+			fuse_request_timeout_s = (request_timeout + NSEC_PER_SEC - 1) /
+						 NSEC_PER_SEC;
 			break;
 		default:
 			ret = common_option(c, "sleep", argv, sleep_usage);
@@ -550,6 +570,9 @@ int cmd_sleep(int argc, char **argv)
 				   m->name, m->name);
 	if (have_tag && m->kind != METHOD_MODULE)
 		return usage_error("sleep", "--tag is for module modes, not %s", m->name);
+	if (request_timeout && m->kind != METHOD_FUSE)
+		return usage_error("sleep", "--request-timeout is for the FUSE methods, not %s",
+				   m->name);
 	if (timeout && m->kind == METHOD_STOPPED)
 		return usage_error("sleep", "stopped has no timeout: it ends on SIGCONT");
 	if (m->kind == METHOD_FSFREEZE && cap_effective(CAP_SYS_ADMIN) == 0) {

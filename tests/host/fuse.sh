@@ -154,6 +154,51 @@ else
 	n=$((n + 1)); echo "ok $n - the connection's abort file # SKIP no fusectl at $ctl"
 fi
 
+# --- the kernel's request timeout (Linux 6.14 on) ---------------------------
+# Asked for at INIT, it aborts the connection once a request has waited
+# that long (checked every 15 s or so): the one way besides the daemon or
+# the abort file to free a reader SIGKILL left in D.  Three at once.
+"$D" sleep fuse-noreply --request-timeout 500ms > "$work/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q 'not within 1s..65535s' "$work/out"
+ok $? "--request-timeout 500ms: a usage error, under the kernel's whole second (exit $rc)"
+"$D" sleep vfork --request-timeout 2s > "$work/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q 'is for the FUSE methods' "$work/out"
+ok $? "--request-timeout with vfork: a usage error (exit $rc)"
+if [ -e /proc/sys/fs/fuse/max_request_timeout ]; then
+	declare -A rt_r rt_d rt_rc
+	for c in noreply killed noread; do
+		m=fuse-$c; [ $c = killed ] && m=fuse-noreply
+		"$D" sleep "$m" --request-timeout 1s > "$work/rt-$c" 2>&1 &
+		rt_r[$c]=$!
+		pids+=("${rt_r[$c]}")
+		poll_for 10000 in_fuse_wait "${rt_r[$c]}" S
+		rt_d[$c]=$(daemon_of "${rt_r[$c]}")
+	done
+	kill -KILL "${rt_r[killed]}"
+	poll_for 5000 in_fuse_wait "${rt_r[killed]}" D
+	ok $? "request timeout: a SIGKILLed reader of a held READ sleeps in D meanwhile"
+	t0=$(date +%s)
+	for c in noreply killed noread; do
+		wait "${rt_r[$c]}"; rt_rc[$c]=$?
+	done 2> /dev/null
+	t=$(($(date +%s) - t0))
+	[ "${rt_rc[noreply]}" = 0 ] && grep -q '^woke: *connection aborted' "$work/rt-noreply"
+	ok $? "fuse-noreply --request-timeout 1s: the kernel aborts the connection, the read fails (exit ${rt_rc[noreply]}, $(grep -o 'slept: .*' "$work/rt-noreply"))"
+	[ "${rt_rc[noread]}" = 0 ] && grep -q '^woke: *connection aborted' "$work/rt-noread"
+	ok $? "fuse-noread --request-timeout 1s: an unread request times out too (exit ${rt_rc[noread]})"
+	[ "${rt_rc[killed]}" = 137 ]
+	ok $? "the reader in D is freed, and dies of its SIGKILL (exit ${rt_rc[killed]}, ${t}s after the kill)"
+	for c in noreply killed noread; do
+		poll_for 5000 nothing_left "${rt_d[$c]}"
+		ok $? "request timeout, $c: the daemon tears down: nothing left $(leftovers "${rt_d[$c]}" | tr '\n' ' ')"
+	done
+else
+	"$D" sleep fuse-noreply --request-timeout 2s > "$work/out" 2>&1; rc=$?
+	[ $rc = 1 ] && grep -q 'this kernel has none (it came in Linux 6.14' "$work/out"
+	ok $? "--request-timeout on a kernel without it: refused, not a sleep without end (exit $rc)"
+	ok "$(nothing_left; echo $?)" "refused: nothing left $(leftovers | tr '\n' ' ')"
+fi
+
 # --- both killed: dstate cleanup --------------------------------------------
 start fuse-noreply
 kill -KILL "$r" "$d"

@@ -6,7 +6,10 @@
 #    moves it to D (the daemon has the request, the kernel cannot take it
 #    back) until the daemon answers, dies or the connection's abort file
 #    is written;
-#  - fuse-noread: SIGKILL takes the unread request back and ends it.
+#  - fuse-noread: SIGKILL takes the unread request back and ends it;
+#  - from 6.14, a request timeout the daemon asks for at INIT aborts the
+#    connection and frees the reader SIGKILL left in D; before, dstate
+#    refuses --request-timeout.
 # After each, no mount, directory or daemon is left, and the kernel log
 # has no BUG or WARNING.  A kernel without FUSE (the debug one) skips.
 #
@@ -105,6 +108,31 @@ wait "$r"
 rc=$?
 check "which dies of its SIGKILL (exit $rc)" [ $rc -eq 137 ]
 check "nothing left" wait_for 10 nothing_left
+
+# The kernel's request timeout (6.14 on): it frees the reader in D that
+# SIGKILL could not, by aborting the connection; older kernels refuse it.
+if [ -e /proc/sys/fs/fuse/max_request_timeout ]; then
+	dstate sleep fuse-noreply --request-timeout 1s > "$out" 2>&1 &
+	r=$!
+	wait_for 30 in_fuse_wait "$r" S
+	kill -KILL "$r"
+	check "request timeout 1s: SIGKILL leaves the reader in D meanwhile" \
+		wait_for 10 in_fuse_wait "$r" D
+	check "the kernel aborts the connection: the reader in D is freed" \
+		wait_for 40 gone "$r"
+	gone "$r" || kill -TERM "$(fuse_daemons "$r")"
+	wait "$r"
+	rc=$?
+	check "and dies of its SIGKILL (exit $rc)" [ $rc -eq 137 ]
+	check "nothing left" wait_for 10 nothing_left
+else
+	skip "the FUSE request timeout" "it came in 6.14: no /proc/sys/fs/fuse/max_request_timeout"
+	dstate sleep fuse-noreply --request-timeout 2s > "$out" 2>&1
+	rc=$?
+	check "--request-timeout is refused on this kernel (exit $rc: $(head -n 1 "$out"))" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'this kernel has none (it came in Linux 6.14' $out"
+	check "nothing left" nothing_left
+fi
 
 start fuse-noreply
 kill -KILL "$r" "$d"

@@ -15,7 +15,10 @@
  *    ends the reader at once.
  *
  * Closing /dev/fuse aborts the connection: every waiter then fails with
- * ENOTCONN, which is how a killed daemon frees its readers.
+ * ENOTCONN, which is how a killed daemon frees its readers.  From Linux
+ * 6.14 (protocol 7.43) the daemon may also ask the kernel for a request
+ * timeout: a request unanswered that long aborts the connection, even
+ * one the daemon has read, which SIGKILL cannot end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +45,39 @@
 /* Big enough for any request the kernel sends with max_write 4096. */
 #define REQ_BUF		(FUSE_MIN_READ_BUFFER + 4096)
 
-int fusefs_setup(struct fusefs *f, bool noread, char *err, size_t errlen)
+/*
+ * The request timeout (protocol 7.43, Linux 6.14) is newer than the build
+ * host's <linux/fuse.h>: its flag, and the INIT reply laid out as 7.43
+ * has it, the same 64 bytes with request_timeout where older headers have
+ * reserved space.
+ */
+#define REQUEST_TIMEOUT_MINOR	43
+#define INIT_REQUEST_TIMEOUT	(1ULL << 42)	/* FUSE_REQUEST_TIMEOUT */
+/* Where the kernel that has it shows its limits. */
+#define REQUEST_TIMEOUT_SYSCTL	"/proc/sys/fs/fuse/max_request_timeout"
+
+struct init_out_743 {
+	uint32_t major;
+	uint32_t minor;
+	uint32_t max_readahead;
+	uint32_t flags;
+	uint16_t max_background;
+	uint16_t congestion_threshold;
+	uint32_t max_write;
+	uint32_t time_gran;
+	uint16_t max_pages;
+	uint16_t map_alignment;
+	uint32_t flags2;
+	uint32_t max_stack_depth;
+	uint16_t request_timeout;
+	uint16_t unused[11];
+};
+
+_Static_assert(sizeof(struct init_out_743) == sizeof(struct fuse_init_out),
+	       "the INIT reply keeps its size across protocol versions");
+
+int fusefs_setup(struct fusefs *f, bool noread, unsigned int request_timeout_s,
+		 char *err, size_t errlen)
 {
 	char opts[128];
 	int ret;
@@ -50,6 +85,7 @@ int fusefs_setup(struct fusefs *f, bool noread, char *err, size_t errlen)
 	memset(f, 0, sizeof(*f));
 	f->dev_fd = -1;
 	f->noread = noread;
+	f->request_timeout_s = request_timeout_s;
 	ret = tmpdir_make(f->dir, sizeof(f->dir), "dstate-fuse", err, errlen);
 	if (ret)
 		return ret;
@@ -66,6 +102,14 @@ int fusefs_setup(struct fusefs *f, bool noread, char *err, size_t errlen)
 	if (f->dev_fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "could not open /dev/fuse: %s", strerror(errno));
+		goto fail;
+	}
+	/* Asked for and not there, the sleep would have no end: refuse. */
+	if (request_timeout_s && access(REQUEST_TIMEOUT_SYSCTL, F_OK)) {
+		ret = -EOPNOTSUPP;
+		snprintf(err, errlen,
+			 "could not set a FUSE request timeout: this kernel has none (it came in Linux 6.14; no %s)",
+			 REQUEST_TIMEOUT_SYSCTL);
 		goto fail;
 	}
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0",
@@ -142,13 +186,21 @@ static int serve_one(struct fusefs *f, char *buf, bool holding)
 	switch (in->opcode) {
 	case FUSE_INIT: {
 		const struct fuse_init_in *ii = arg;
-		struct fuse_init_out o = {
+		struct init_out_743 o = {
 			.major = FUSE_KERNEL_VERSION,
 			.minor = ii->minor < FUSE_KERNEL_MINOR_VERSION ?
 				 ii->minor : FUSE_KERNEL_MINOR_VERSION,
 			.max_write = 4096,
 		};
 
+		/* The kernel reads the timeout by its flag, not the minor. */
+		if (f->request_timeout_s && ii->minor >= REQUEST_TIMEOUT_MINOR &&
+		    (ii->flags & FUSE_INIT_EXT) &&
+		    (((uint64_t)ii->flags2 << 32) & INIT_REQUEST_TIMEOUT)) {
+			o.flags = FUSE_INIT_EXT;
+			o.flags2 = INIT_REQUEST_TIMEOUT >> 32;
+			o.request_timeout = f->request_timeout_s;
+		}
 		/* Kernels before 7.23 know the short reply only. */
 		return reply(f, in->unique, 0, &o, ii->minor < 23 ?
 			     FUSE_COMPAT_22_INIT_OUT_SIZE : sizeof(o));

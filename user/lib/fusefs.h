@@ -21,13 +21,18 @@ struct fusefs {
 	bool held;		/* a READ is held unanswered (fuse-noreply) */
 	uint64_t held_unique;
 	bool unread;		/* noread: the file is open, nothing more is read */
+	unsigned int request_timeout_s;	/* asked of the kernel at INIT; 0: none */
 };
 
 /*
  * Make the directory, open /dev/fuse (loading fuse if need be) and mount.
- * Undoes what it did when it fails; @err gets "could not X: reason".
+ * @request_timeout_s, when not 0, is asked of the kernel at INIT: a
+ * request unanswered that long aborts the connection (Linux 6.14 on;
+ * -EOPNOTSUPP before).  Undoes what it did when it fails; @err gets
+ * "could not X: reason".
  */
-int fusefs_setup(struct fusefs *f, bool noread, char *err, size_t errlen);
+int fusefs_setup(struct fusefs *f, bool noread, unsigned int request_timeout_s,
+		 char *err, size_t errlen);
 
 /*
  * The daemon: answer what comes on /dev/fuse, except the reader's READ,
