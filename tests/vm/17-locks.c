@@ -386,7 +386,7 @@ static void case_rules(void)
 	struct sleeper s[N], u;
 	struct sleeper_spec spec = {
 		.mode = DSTATE_MODE_MUTEX_HOLD, .tag = 0x400,
-		.timeout_ns = 500 * NSEC_PER_MSEC, .comm = "rl-hold",
+		.timeout_ns = 2000 * NSEC_PER_MSEC, .comm = "rl-hold",
 	};
 	unsigned int released = 0;
 	pid_t kt = 0;
@@ -401,7 +401,7 @@ static void case_rules(void)
 	wait_exit(&s[H], WAIT_MS);
 	wait_exit(&s[W], WAIT_MS);
 	tap_result(exited_with(&s[H], ETIMEDOUT) && exited_with(&s[W], 0),
-		   "mutex_hold: a 500 ms timeout ends the hold with ETIMEDOUT (%s) and drops the mutex: the waiter returns 0 (%s)",
+		   "mutex_hold: a 2 s timeout ends the hold with ETIMEDOUT (%s) and drops the mutex: the waiter returns 0 (%s)",
 		   ended(&s[H]), ended(&s[W]));
 	finish_all(s, N);
 
