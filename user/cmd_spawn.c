@@ -65,9 +65,8 @@ static void spawn_usage(void)
 	       "too, and dstate dies of the signal (exit status 128+N).\n\n"
 	       "Modes:\n", (unsigned long long)(SPAWN_DEADLINE_NS / NSEC_PER_SEC));
 	for (i = 0; i < dstate_method_count; i++)
-		if (!(dstate_methods[i].flags & METHOD_SLEEP_ONLY))
-			printf(" %-19s %c  %s\n", dstate_methods[i].name,
-			       dstate_methods[i].letter, dstate_methods[i].what);
+		printf(" %-19s %c  %s\n", dstate_methods[i].name,
+		       dstate_methods[i].letter, dstate_methods[i].what);
 	printf("\nEnding them: module modes with 'dstate release' (or SIGKILL, as the\n"
 	       "mode allows); the others with kill(1):\n"
 	       " vfork      SIGKILL to PID or HELPER (the vfork child)\n"
@@ -78,11 +77,16 @@ static void spawn_usage(void)
 	       " fsfreeze   SIGTERM to HELPER (the keeper): it thaws, the writers finish,\n"
 	       "            and it unmounts and deletes the filesystem; SIGKILL to a\n"
 	       "            writer waits for the thaw\n"
+	       " fuse-noreply, fuse-noread, dm-suspend\n"
+	       "            SIGTERM to PID or HELPER (the daemon or keeper): it\n"
+	       "            answers or resumes, PID ends, and it unmounts or removes\n"
+	       "            the map and deletes; SIGKILL to a fuse-noreply PID leaves\n"
+	       "            it in D until then\n"
 	       "All the above: 'dstate cleanup' (also after SIGKILL to a helper)\n\n"
 	       "Options:\n"
 	       " -n, --count N       how many (default 1)\n"
 	       " -t, --timeout DUR   module modes: the sleep's timeout; vfork, zombie,\n"
-	       "                     running, fsfreeze: end after DUR\n"
+	       "                     running, fsfreeze, fuse-*, dm-suspend: end after DUR\n"
 	       " -g, --tag N         module modes: a tag for 'dstate release --tag N'\n"
 	       " -k, --kthread       module modes: kernel threads dstate/N (root)\n"
 	       "\nShapes (module modes, vfork, stopped, running; STATE and TID are the\n"
@@ -136,6 +140,10 @@ static int check_shape(const struct spawn_req *r)
 	case METHOD_FSFREEZE:
 		return usage_error("spawn", "%s is not made for fsfreeze: its writers are children of its keeper, which starts them all",
 				   opt);
+	case METHOD_FUSE:
+	case METHOD_DM_SUSPEND:
+		return usage_error("spawn", "%s is not made for %s: its daemon or keeper watches the one process it was forked from",
+				   opt, r->m->name);
 	default:
 		return usage_error("spawn", "%s is not made for %s", opt, r->m->name);
 	}
@@ -229,9 +237,7 @@ int cmd_spawn(int argc, char **argv)
 	r.m = method_lookup(argv[optind]);
 	if (!r.m)
 		return usage_error("spawn", "unknown mode '%s'", argv[optind]);
-	if (r.m->flags & METHOD_SLEEP_ONLY)
-		return usage_error("spawn", "%s is for 'dstate sleep %s'; spawn does not start it",
-				   r.m->name, r.m->name);
+	r.kept = sleep_kept_spawned;
 	if (r.m->kind != METHOD_MODULE) {
 		if (have_tag)
 			return usage_error("spawn", "--tag is for module modes, not %s", r.m->name);

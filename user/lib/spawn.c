@@ -5,6 +5,7 @@
  * stdio on /dev/null, so that neither a closing terminal nor a shell's
  * $(...) waits on them.  What each must do to be ended is in spawn.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -698,6 +699,11 @@ int spawn_start(struct spawn_ctx *c, const struct spawn_req *r,
 				child_traced(c->wr, c->own_rd);
 			case METHOD_ZOMBIE:
 				child_zombie(r, c->wr, c->own_rd);
+			case METHOD_FUSE:
+			case METHOD_DM_SUSPEND:
+				if (r->kept)
+					r->kept(r->m, r->timeout_ns, c->own_rd);
+				_exit(1);
 			default:
 				_exit(1);
 			}
@@ -766,6 +772,41 @@ static void read_reports(struct spawn_ctx *c, const struct spawn_req *r,
 	}
 }
 
+/*
+ * The kept sleeps (FUSE, dm-suspend): in the call that sleeps, by the
+ * kernel stack, as their VM tests judge them (5.10's wchan is always 0,
+ * and io_schedule() never shows); and their helper, a child of @pid.
+ */
+static bool kept_in_state(const struct spawn_req *r, struct spawned *s)
+{
+	const char *comm = r->m->kind == METHOD_FUSE ? "dstate-fuse" : "dstate-dm";
+	char stack[4096];
+	struct proc_stat st;
+	struct dirent *d;
+	DIR *dir;
+
+	if (proc_read_stack(s->pid, stack, sizeof(stack)))
+		return false;
+	if (r->m->kind == METHOD_FUSE ? !strstr(stack, "request_wait_answer") :
+	    !strstr(stack, "blkdev_direct_IO") && !strstr(stack, "submit_bio_wait"))
+		return false;
+	if (s->helper)
+		return true;
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir))) {
+		pid_t p = (pid_t)atoi(d->d_name);
+
+		if (p > 0 && !proc_read_stat(p, &st) && st.ppid == s->pid &&
+		    !strcmp(st.comm, comm)) {
+			s->helper = p;
+			break;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	return s->helper != 0;
+}
+
 /* Is this the sleep we asked for?  The module can say so; /proc cannot. */
 static bool in_state(const struct spawn_req *r, struct spawned *s)
 {
@@ -795,6 +836,9 @@ static bool in_state(const struct spawn_req *r, struct spawned *s)
 	if (r->shape.zombie_leader && proc_state(s->pid) != 'Z')
 		return false;
 	if (r->shape.pidns && st.ppid != s->init)
+		return false;
+	if ((r->m->kind == METHOD_FUSE || r->m->kind == METHOD_DM_SUSPEND) &&
+	    !kept_in_state(r, s))
 		return false;
 	if (r->m->kind == METHOD_MODULE && r->dev_fd >= 0 &&
 	    !dev_task_state(r->dev_fd, s->tid ? s->tid : s->pid, &ts) &&
@@ -885,6 +929,16 @@ void spawn_kill(const struct spawn_req *r, struct spawned *s, unsigned int n)
 					    0, NULL);
 			if (!r->kthread && s[i].pid)
 				kill(s[i].pid, SIGKILL);
+			continue;
+		}
+		/*
+		 * A kept sleep blocks SIGTERM while its keeper watches for it:
+		 * the keeper lets go, then tears down, and the sleeper dies of
+		 * it.  SIGKILL would leave a held FUSE read or a suspended map.
+		 */
+		if (r->m->kind == METHOD_FUSE || r->m->kind == METHOD_DM_SUSPEND) {
+			if (s[i].pid)
+				kill(s[i].pid, SIGTERM);
 			continue;
 		}
 		/* The helper first: a keeper thaws, a tracer lets go. */
@@ -988,6 +1042,8 @@ void spawn_commit(struct spawn_ctx *c, const struct spawn_req *r,
 	case METHOD_TRACED:
 	case METHOD_ZOMBIE:
 	case METHOD_RUNNING:
+	case METHOD_FUSE:	/* their keeper reads it */
+	case METHOD_DM_SUSPEND:
 		left = n;
 		break;
 	default:

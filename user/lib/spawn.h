@@ -37,6 +37,12 @@ struct spawn_req {
 	bool kthread;		/* module modes: a dstate/N kernel thread */
 	int dev_fd;		/* open /dev/dstate, or -1 */
 	struct spawn_shape shape;
+	/*
+	 * fuse-noreply, fuse-noread, dm-suspend: the kept sleep of 'dstate
+	 * sleep' (cmd_sleep.c), run in the forked child; must not return.
+	 */
+	void (*kept)(const struct dstate_method *m, uint64_t timeout_ns,
+		     int owner_fd);
 };
 
 /* Is any shape asked for? */
@@ -52,6 +58,9 @@ static inline bool spawn_shaped(const struct spawn_req *r)
  *   traced    the tracer
  *   zombie    the parent that does not reap @pid
  *   fsfreeze  the keeper: SIGTERM thaws, unmounts and deletes
+ *   fuse-noreply, fuse-noread, dm-suspend
+ *             the daemon or keeper (a child of @pid): SIGTERM to either
+ *             answers or resumes, and it unmounts or removes and deletes
  */
 struct spawned {
 	pid_t pid;
