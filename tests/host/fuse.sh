@@ -228,7 +228,7 @@ ok $? "after the timeout the daemons answer: readers and daemons end, nothing le
 
 # Before the table: SIGINT undoes it all, as does SIGKILL (the daemons see
 # the owner pipe's end of file).
-for sig in INT KILL; do
+for sig in INT TERM HUP KILL; do
 	for delay in 0.01 0.05 0.2; do
 		"$D" spawn fuse-noreply -n 4 > "$work/sp" 2>&1 &
 		s=$!
