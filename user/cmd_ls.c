@@ -39,9 +39,7 @@ static const struct col_info ls_cols[] = {
 	[LS_WCHAN] = { "WCHAN", SCOLS_JSON_STRING, 0, COL_BOTH,
 		       "kernel function it waits in, from /proc" },
 	[LS_SHAPE] = { "SHAPE", SCOLS_JSON_STRING, 0, COL_BOTH,
-		       "its process as /proc shows it: threads=N, leader=zombie,\n"
-		       "                      nspid=N (its pid in its own namespace),\n"
-		       "                      parent=ns-init (none: -, JSON null)" },
+		       "threads=N,leader=zombie,nspid=N,parent=ns-init (none: -)" },
 	[LS_STATE_NAME] = { "STATE_NAME", SCOLS_JSON_STRING, 0, COL_JSON,
 			    "name of the state letter (disk sleep, ...)" },
 	[LS_UID] = { "UID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT, COL_JSON,

@@ -47,8 +47,7 @@ static struct col_info spawn_cols[] = {
 	[SP_TID] = { "TID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT, 0,
 		     "thread in the state (its STATE), from /proc/PID/task" },
 	[SP_SHAPE] = { "SHAPE", SCOLS_JSON_STRING, 0, 0,
-		       "threads=N, leader=zombie, nspid=N, parent=ns-init as /proc\n"
-		       "                      shows them (none: -, JSON null)" },
+		       "threads=N,leader=zombie,nspid=N,parent=ns-init (none: -)" },
 };
 
 static void spawn_usage(void)
