@@ -162,6 +162,7 @@ kill -INT "$sp"
 wait "$sp"
 rc=$?
 # Done before the signal: what it printed is undone here.
+# shellcheck disable=SC2046
 [ $rc -eq 0 ] && kill -TERM $(pids_of /tmp/dms.out)
 check "SIGINT to spawn dm-suspend -n 2 (exit $rc): nothing left" wait_for 30 nothing_left
 [ -z "$(leftovers)" ] || diag "left: $(leftovers | tr '\n' ' ')"
