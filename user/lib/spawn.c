@@ -590,8 +590,8 @@ static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, 
 	char err[200], name[32];
 	sigset_t set;
 	unsigned int i, alive = 0;
+	pid_t w, keeper = getpid();
 	int ret, status;
-	pid_t w;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -626,6 +626,17 @@ static void __attribute__((noreturn)) child_fsfreeze(const struct spawn_req *r, 
 		if (w == 0) {
 			child_detach(-1, -1);
 			helper_name("dstate-writer");
+			/*
+			 * A keeper killed before this writer reached the
+			 * frozen filesystem: spawn then thaws and unmounts it,
+			 * and a write after that would land in the directory
+			 * under the mount point, which is then left behind.
+			 * Die with the keeper instead; once in the frozen
+			 * write, the SIGKILL waits for the thaw.
+			 */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != keeper)
+				_exit(1);
 			snprintf(name, sizeof(name), "writer%u", i);
 			_exit(fsfreeze_write(&f, name) ? 1 : 0);
 		}
