@@ -12,10 +12,11 @@
 #include "lib/duration.h"
 #include "lib/modes.h"
 #include "lib/procfs.h"
+#include "lib/shape.h"
 
 enum {
 	LS_PID, LS_TID, LS_COMM, LS_MODE, LS_STATE, LS_TAG, LS_AGE, LS_LEFT,
-	LS_WCHAN, LS_STATE_NAME, LS_UID, LS_KTHREAD,
+	LS_WCHAN, LS_SHAPE, LS_STATE_NAME, LS_UID, LS_KTHREAD,
 };
 
 static const struct col_info ls_cols[] = {
@@ -37,6 +38,8 @@ static const struct col_info ls_cols[] = {
 		      "time left until the timeout (JSON: seconds, null if none)" },
 	[LS_WCHAN] = { "WCHAN", SCOLS_JSON_STRING, 0, COL_BOTH,
 		       "kernel function it waits in, from /proc" },
+	[LS_SHAPE] = { "SHAPE", SCOLS_JSON_STRING, 0, COL_BOTH,
+		       "threads=N,leader=zombie,nspid=N,parent=ns-init (none: -)" },
 	[LS_STATE_NAME] = { "STATE_NAME", SCOLS_JSON_STRING, 0, COL_JSON,
 			    "name of the state letter (disk sleep, ...)" },
 	[LS_UID] = { "UID", SCOLS_JSON_NUMBER, SCOLS_FL_RIGHT, COL_JSON,
@@ -59,9 +62,11 @@ static void ls_usage(void)
 	printf("Usage:\n dstate ls [--pid PID] [--tag N] [--mode MODE] [-o LIST]\n"
 	       "           [--noheadings] [-r|-P|-J]\n\n"
 	       "List the module's sleepers, oldest first.  Without root only your own\n"
-	       "sleepers are listed.  --pid, --tag and --mode may be repeated or given\n"
-	       "comma-separated lists; a sleeper is listed if it matches one value of\n"
-	       "each that is given.\n\n"
+	       "sleepers are listed.  Each is a thread (TID) of its process (PID);\n"
+	       "STATE and WCHAN are the thread's, SHAPE says what is unusual about\n"
+	       "its process (more threads, a zombie leader, a pid namespace).\n"
+	       "--pid, --tag and --mode may be repeated or given comma-separated\n"
+	       "lists; a sleeper is listed if it matches one value of each given.\n\n"
 	       "Options:\n"
 	       " -p, --pid PID       sleepers whose PID or TID is PID\n"
 	       " -g, --tag N         sleepers tagged N\n"
@@ -169,8 +174,9 @@ static void ls_line(const struct cols *cs, struct libscols_table *tb,
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	const char *mode = mode_name(p->mode);
+	struct proc_shape sh;
 	struct proc_stat st;
-	char wchan[128] = "";
+	char wchan[128] = "", shape[128] = "";
 	char letter = '?';
 
 	/* /proc is most of ls's time: read only what is printed. */
@@ -179,6 +185,9 @@ static void ls_line(const struct cols *cs, struct libscols_table *tb,
 		letter = st.state;
 	if (cols_has(cs, LS_WCHAN))
 		proc_read_wchan((pid_t)p->tid, wchan, sizeof(wchan));
+	if (cols_has(cs, LS_SHAPE) && !(p->flags & DSTATE_SLEEPER_KTHREAD) &&
+	    !proc_read_shape((pid_t)p->pid, &sh))
+		shape_words(&sh, shape, sizeof(shape));
 	cols_set(cs, ln, LS_PID, "%u", p->pid);
 	cols_set(cs, ln, LS_TID, "%u", p->tid);
 	cols_set(cs, ln, LS_COMM, "%.16s", p->comm);
@@ -195,6 +204,10 @@ static void ls_line(const struct cols *cs, struct libscols_table *tb,
 		cols_set(cs, ln, LS_LEFT, "%s", cols_none(cs));
 	cols_set(cs, ln, LS_WCHAN, "%s", wchan[0] ? wchan :
 		 opt_json ? "" : cols_none(cs));
+	if (shape[0])
+		cols_set(cs, ln, LS_SHAPE, "%s", shape);
+	else if (!opt_json)
+		cols_set(cs, ln, LS_SHAPE, "%s", cols_none(cs));
 	cols_set(cs, ln, LS_STATE_NAME, "%s", state_name(letter));
 	cols_set(cs, ln, LS_UID, "%u", p->uid);
 	cols_set(cs, ln, LS_KTHREAD, "%d", !!(p->flags & DSTATE_SLEEPER_KTHREAD));

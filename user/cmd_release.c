@@ -8,6 +8,7 @@
 
 #include "dstate.h"
 #include "lib/device.h"
+#include "lib/procfs.h"
 
 static void release_usage(void)
 {
@@ -16,11 +17,37 @@ static void release_usage(void)
 	       "never wake.  Without root only your own sleepers are woken.\n\n"
 	       "Options:\n"
 	       " -a, --all       every sleeper you may release\n"
-	       " -p, --pid PID   the sleeper with this thread id\n"
+	       " -p, --pid PID   the sleeper with this thread id; if none, the\n"
+	       "                 sleepers among the threads of process PID\n"
 	       " -g, --tag N     every sleeper tagged N\n"
 	       " -J, --json      JSON output\n"
 	       " -h, --help      this text\n"
 	       " -V, --version   the version\n");
+}
+
+/*
+ * The module releases a thread by its id.  A process whose sleeper is not
+ * its main thread (spawn --threads, a zombie leader) is released by its
+ * pid through its threads: ESRCH when none of them sleeps.
+ */
+static int release_threads(int fd, pid_t pid, unsigned int *released)
+{
+	unsigned int n_one;
+	pid_t *tids = NULL;
+	int n, i, ret = -ESRCH;
+
+	n = proc_list_tasks(pid, &tids);
+	for (i = 0; i < n; i++) {
+		if (tids[i] == pid)
+			continue;
+		n_one = 0;
+		if (!dev_release(fd, DSTATE_RELEASE_PID, tids[i], 0, &n_one)) {
+			*released += n_one;
+			ret = 0;
+		}
+	}
+	free(tids);
+	return ret;
 }
 
 int cmd_release(int argc, char **argv)
@@ -72,6 +99,8 @@ int cmd_release(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAILURE;
 	ret = dev_release(fd, how, pid, tag, &released);
+	if (how == DSTATE_RELEASE_PID && ret == -ESRCH)
+		ret = release_threads(fd, pid, &released);
 	close(fd);
 	if (ret) {
 		if (how == DSTATE_RELEASE_PID && ret == -ESRCH) {

@@ -2,6 +2,7 @@
 /* sleep: this process sleeps in MODE, then says how it woke. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,9 +230,17 @@ static void helper_block(uint64_t timeout, bool on_kill)
 	release_signals = STOP_SIGNALS | (on_kill ? SIGNAL_BIT(SIGKILL) : 0);
 }
 
+/* spawn's owner pipe (interrupt.h), in a kept sleep that spawn started. */
+static int release_owner_fd = -1;
+
+static bool owner_gone(void);
+
 static bool release_due(void)
 {
 	sigset_t pending;
+
+	if (owner_gone())
+		return true;
 
 	if (release_deadline && now_ns() >= release_deadline)
 		return true;
@@ -506,6 +515,44 @@ static const struct kept_sleep fuse_noreply_sleep =
 	FUSE_SLEEP("fuse-noreply", fz_setup_noreply);
 static const struct kept_sleep fuse_noread_sleep =
 	FUSE_SLEEP("fuse-noread", fz_setup_noread);
+
+/*
+ * For 'dstate spawn': the keeper of a kept sleep that spawn started also
+ * lets go when spawn is gone before it said "stay" (end of file on the
+ * owner pipe without its byte).
+ */
+static bool owner_gone(void)
+{
+	struct pollfd p = { .fd = release_owner_fd, .events = POLLIN };
+	char c;
+
+	if (release_owner_fd < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	if (read(release_owner_fd, &c, 1) == 1) {
+		close(release_owner_fd);
+		release_owner_fd = -1;
+		return false;
+	}
+	return true;
+}
+
+void sleep_kept_spawned(const struct dstate_method *m, uint64_t timeout,
+			int owner_fd)
+{
+	struct dmsuspend dm;
+	struct fusefs fz;
+	const char *how;
+	int ret = -1;
+
+	release_owner_fd = owner_fd;
+	if (m->kind == METHOD_FUSE)
+		ret = sleep_kept(m->flags & METHOD_FUSE_NOREAD ?
+				 &fuse_noread_sleep : &fuse_noreply_sleep,
+				 &fz, timeout, &how);
+	else if (m->kind == METHOD_DM_SUSPEND)
+		ret = sleep_kept(&dm_sleep, &dm, timeout, &how);
+	_exit(ret ? 1 : 0);
+}
 
 int cmd_sleep(int argc, char **argv)
 {

@@ -18,6 +18,7 @@
 #include "lib/device.h"
 #include "lib/modes.h"
 #include "lib/procfs.h"
+#include "lib/shape.h"
 #include "lib/text.h"
 
 static void state_usage(void)
@@ -33,12 +34,17 @@ static void state_usage(void)
 	       "over R; Z only when no thread lives).  It is killable only if every\n"
 	       "thread is: a D thread the module does not vouch for makes it\n"
 	       "\"unknown\"; a kernel thread never is.\n\n"
+	       "The shape around it: a leader that has exited while another thread\n"
+	       "lives (Z: its parent cannot reap the process yet), and the pid in its\n"
+	       "own pid namespace (NSpid) when that is below this one, and whether\n"
+	       "its parent is that namespace's init.\n\n"
 	       "Options:\n"
 	       " -L, --threads   one line per thread as well\n"
 	       " -J, --json      JSON: {\"processes\": [{pid, tid, comm, state,\n"
 	       "                 state_name, kernel_state, mode (the dstate mode),\n"
 	       "                 killable, killable_why, kernel_thread, wchan,\n"
-	       "                 stack, ppid, signals, threads (with -L)}]}\n"
+	       "                 stack, ppid, leader_zombie, nspid, parent_ns_init,\n"
+	       "                 shape, signals, threads (with -L)}]}\n"
 	       " -h, --help      this text\n"
 	       " -V, --version   the version\n");
 }
@@ -57,6 +63,8 @@ struct pstate {
 	pid_t pid;
 	struct proc_stat st;
 	struct proc_status status;
+	struct proc_shape shape;
+	bool have_shape;
 	struct tstate *threads;		/* reused from one process to the next */
 	size_t threads_cap;
 	size_t nthreads;
@@ -286,6 +294,33 @@ static struct json_object *json_stack(const struct pstate *p)
 	return arr;
 }
 
+/*
+ * The shape: leader_zombie, nspid (the pids from this namespace down to
+ * its own; null where /proc has no NSpid), parent_ns_init, and shape, the
+ * words of spawn's and ls's SHAPE column (null when nothing is unusual).
+ */
+static void json_shape(struct json_object *o, const struct pstate *p)
+{
+	const struct proc_shape *sh = &p->shape;
+	struct json_object *ns = NULL;
+	char words[128] = "";
+	int i;
+
+	if (p->have_shape && sh->nlevels) {
+		ns = json_object_new_array();
+		for (i = 0; i < sh->nlevels; i++)
+			json_object_array_add(ns, json_object_new_int(sh->nspid[i]));
+	}
+	if (p->have_shape)
+		shape_words(sh, words, sizeof(words));
+	json_object_object_add(o, "leader_zombie",
+			       json_object_new_boolean(p->have_shape && sh->leader_zombie));
+	json_object_object_add(o, "nspid", ns);
+	json_object_object_add(o, "parent_ns_init",
+			       json_object_new_boolean(p->have_shape && sh->parent_ns_init));
+	json_object_object_add(o, "shape", json_text(words[0] ? words : NULL));
+}
+
 /* One process as a JSON object; the pid and comm are the process's own. */
 static struct json_object *json_process(const struct pstate *p)
 {
@@ -304,6 +339,7 @@ static struct json_object *json_process(const struct pstate *p)
 	json_object_object_add(o, "wchan", json_text(w->wchan[0] ? w->wchan : NULL));
 	json_object_object_add(o, "stack", json_stack(p));
 	json_object_object_add(o, "ppid", json_object_new_int(p->st.ppid));
+	json_shape(o, p);
 	json_object_object_add(sigs, "pending",
 			       json_sigs(p->status.sig_pnd | p->status.shd_pnd));
 	json_object_object_add(sigs, "blocked", json_sigs(p->status.sig_blk));
@@ -335,6 +371,27 @@ static void text_threads(const struct pstate *p)
 	}
 }
 
+/* The leader and the pid namespace, where they are unusual. */
+static void print_shape(const struct pstate *p)
+{
+	const struct proc_shape *sh = &p->shape;
+	int i;
+
+	if (!p->have_shape)
+		return;
+	if (sh->leader_zombie)
+		printf("  leader:    %d is %c (%s): the main thread has exited; its parent cannot reap the process while another thread lives\n",
+		       (int)p->pid, sh->leader, state_name(sh->leader));
+	if (sh->nlevels > 1) {
+		printf("  pidns:     pid %d in its own pid namespace (NSpid:",
+		       sh->nspid[sh->nlevels - 1]);
+		for (i = 0; i < sh->nlevels; i++)
+			printf(" %d", sh->nspid[i]);
+		printf(")%s\n", sh->parent_ns_init ?
+		       "; its parent is that namespace's init (pid 1 there)" : "");
+	}
+}
+
 static void print_text(const struct pstate *p)
 {
 	const struct tstate *w = p->worst;
@@ -358,6 +415,7 @@ static void print_text(const struct pstate *p)
 	       p->why[0] ? " (" : "", p->why, p->why[0] ? ")" : "");
 	printf("  wchan:     %s\n", w->wchan[0] ? w->wchan : "-");
 	printf("  ppid:      %d\n", p->st.ppid);
+	print_shape(p);
 	printf("  pending:   %s\n", sigmask_names(p->status.sig_pnd | p->status.shd_pnd,
 					       " ", sigs, sizeof(sigs))[0] ? sigs : "-");
 	printf("  blocked:   %s\n", sigmask_names(p->status.sig_blk, " ", sigs,
@@ -473,6 +531,7 @@ static int state_one(struct pstate *p, pid_t pid, bool first)
 		return ret;
 	}
 	p->kthread = p->st.flags & PROC_PF_KTHREAD;
+	p->have_shape = !p->kthread && !proc_read_shape(p->pid, &p->shape);
 	judge(p);
 	p->have_stack = !proc_read_task_stack(p->pid, p->worst->tid, p->stack,
 					      sizeof(p->stack));

@@ -81,6 +81,15 @@ void json_print(struct json_object *o, bool one_line);
  */
 void json_print_element(struct json_object *o, bool first);
 
+/*
+ * spawn's child for fuse-noreply, fuse-noread and dm-suspend: the kept
+ * sleep of 'dstate sleep', whose keeper also ends it when @owner_fd (the
+ * owner pipe) reaches end of file before spawn said "stay".  Exits.
+ */
+struct dstate_method;
+void sleep_kept_spawned(const struct dstate_method *m, uint64_t timeout,
+			int owner_fd) __attribute__((noreturn));
+
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -11,8 +11,10 @@
 #    and ends the reader at once.
 # Every way out (answer on the timeout, SIGINT, SIGTERM, SIGKILL of the
 # reader or of the daemon, the abort file, SIGKILL of both then 'dstate
-# cleanup') must leave no mount, directory or process.  Needs root and
-# /dev/fuse.  Prints TAP.
+# cleanup') must leave no mount, directory or process.  'dstate spawn'
+# starts both, each reader with a daemon of its own (its HELPER), ended by
+# SIGTERM to either or the timeout, and undone by SIGINT or SIGKILL to
+# spawn before its table.  Needs root and /dev/fuse.  Prints TAP.
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -212,10 +214,79 @@ ok $? "SIGKILL to reader and daemon leaves the mount and directory: $(leftovers 
 ok $? "dstate cleanup unmounts and removes them (exit $rc)"
 ok "$(nothing_left; echo $?)" "after cleanup: nothing left $(leftovers | tr '\n' ' ')"
 
-# --- spawn does not start them ----------------------------------------------
-"$D" spawn fuse-noreply > /dev/null 2> "$work/out"; rc=$?
-[ $rc = 2 ] && grep -q "is for 'dstate sleep fuse-noreply'" "$work/out"
-ok $? "spawn fuse-noreply: a usage error that names 'dstate sleep' (exit $rc)"
+# --- spawn: each sleeper with a daemon of its own ---------------------------
+# spawned_ok METHOD FILE N: N lines, each reader in S in request_wait_answer
+# (per /proc), its HELPER a dstate-fuse child of it; "PID HELPER" lines
+# into $work/ph.
+spawned_ok() {
+	[ "$(wc -l < "$2")" = "$3" ] || return 1
+	: > "$work/ph"
+	while read -r p h; do
+		in_fuse_wait "$p" S && [ "$(daemon_of "$p")" = "$h" ] || return 1
+		pids+=("$p" "$h")
+		echo "$p $h" >> "$work/ph"
+	done < "$2"
+}
+mounts_now() { grep -cF " $tmp/" /proc/mounts; }
+
+"$D" spawn fuse-noreply -n 3 --noheadings -r -o PID,HELPER > "$work/sp" 2> "$work/err"; rc=$?
+[ $rc = 0 ] && spawned_ok fuse-noreply "$work/sp" 3 && [ "$(mounts_now)" = 3 ]
+ok $? "spawn fuse-noreply -n 3: exit $rc, three readers in S in request_wait_answer, each with its own daemon and mount $(cat "$work/err")"
+read -r p1 h1 < <(sed -n 1p "$work/ph")
+read -r p2 h2 < <(sed -n 2p "$work/ph")
+read -r p3 h3 < <(sed -n 3p "$work/ph")
+kill -KILL "$p1"
+poll_for 5000 is_letter "$p1" D
+ok $? "spawned fuse-noreply: SIGKILL moves the reader to D ($(letter "$p1")): the daemon holds its READ"
+kill -TERM "$h1"
+poll_for 5000 gone "$p1" && poll_for 5000 gone "$h1"
+ok $? "SIGTERM to its HELPER answers: the reader dies of its SIGKILL, the daemon ends"
+kill -TERM "$p2"
+poll_for 5000 gone "$p2" && poll_for 5000 gone "$h2"
+ok $? "SIGTERM to a spawned reader: its daemon answers, both end"
+kill -TERM "$h3"
+poll_for 5000 gone "$p3" && poll_for 5000 gone "$h3"
+ok $? "SIGTERM to the third's HELPER: both end"
+poll_for 5000 nothing_left
+ok $? "nothing left: $(leftovers | tr '\n' ' ')"
+
+"$D" spawn fuse-noread -n 2 --noheadings -r -o PID,HELPER > "$work/sp" 2> "$work/err"; rc=$?
+[ $rc = 0 ] && spawned_ok fuse-noread "$work/sp" 2
+ok $? "spawn fuse-noread -n 2: exit $rc, in S in request_wait_answer, each with its daemon"
+read -r p1 h1 < <(sed -n 1p "$work/ph")
+read -r p2 h2 < <(sed -n 2p "$work/ph")
+kill -KILL "$p1"
+poll_for 5000 gone "$p1"
+ok $? "spawned fuse-noread: SIGKILL takes the unread READ back, the reader dies at once"
+poll_for 5000 gone "$h1" && in_fuse_wait "$p2" S
+ok $? "its daemon, its sleeper gone, answers and ends; the other reader still waits"
+kill -TERM "$h2"
+poll_for 5000 gone "$p2" && poll_for 5000 gone "$h2" && poll_for 5000 nothing_left
+ok $? "SIGTERM to the other's HELPER: both end, nothing left: $(leftovers | tr '\n' ' ')"
+
+"$D" spawn fuse-noreply -n 2 --timeout 500ms --noheadings -r -o PID,HELPER > "$work/sp" 2> "$work/err"; rc=$?
+[ $rc = 0 ] && spawned_ok fuse-noreply "$work/sp" 2
+ok $? "spawn fuse-noreply -n 2 --timeout 500ms: exit $rc, both waiting"
+for p in $(cut -d' ' -f1,2 "$work/ph"); do poll_for 5000 gone "$p" || echo "$p" ; done > "$work/left"
+[ ! -s "$work/left" ] && poll_for 5000 nothing_left
+ok $? "after the timeout the daemons answer: readers and daemons end, nothing left ($(cat "$work/left"))"
+
+# Before the table: SIGINT undoes it all, as does SIGKILL (the daemons see
+# the owner pipe's end of file).
+for sig in INT TERM HUP KILL; do
+	for delay in 0.01 0.05 0.2; do
+		"$D" spawn fuse-noreply -n 4 > "$work/sp" 2>&1 &
+		s=$!
+		sleep "$delay"
+		kill "-$sig" "$s" 2> /dev/null
+		{ wait "$s"; } 2> /dev/null
+		rc=$?
+		# Done already: what it printed stays, and is undone here.
+		[ $rc = 0 ] && awk 'NR > 1 { print $1 }' "$work/sp" | xargs -r kill -TERM
+		poll_for 10000 nothing_left
+		ok $? "spawn fuse-noreply -n 4, SIG$sig after ${delay}s (exit $rc): nothing left $(leftovers | tr '\n' ' ')"
+	done
+done
 
 echo "1..$n"
 [ $failed = 0 ]

@@ -102,7 +102,8 @@ scrub() {	# scrub MARK
 # Undo what a finished spawn printed, as its --help says.
 undo_spawned() {	# undo_spawned MODE OUTPUT
 	local pid helper f
-	# PID COMM MODE STATE STATE_NAME [HELPER]; STATE_NAME may hold a space.
+	# PID COMM MODE STATE STATE_NAME [HELPER] [TID SHAPE]; STATE_NAME may
+	# hold a space, and SHAPE (threads=3,...) is no helper.
 	while read -r -a f; do
 		[ ${#f[@]} -gt 0 ] || continue
 		pid=${f[0]} helper=${f[-1]}
@@ -110,6 +111,9 @@ undo_spawned() {	# undo_spawned MODE OUTPUT
 		case $helper in *[!0-9]*) helper= ;; esac
 		if [ "$1" = fsfreeze ]; then
 			kill -TERM "$helper" 2> /dev/null
+		elif [ "$1" = fuse-noreply ] || [ "$1" = fuse-noread ]; then
+			# The reader: its daemon answers, then undoes it all.
+			kill -TERM "$pid" 2> /dev/null
 		else
 			kill -KILL "$pid" ${helper:+"$helper"} 2> /dev/null
 		fi
@@ -307,6 +311,20 @@ start=$(now_ms)
 for d in $delays; do
 	interrupt INT "$d" group spawn stopped -n 300
 done
+# The shapes: threads, a zombie leader, a namespace's init.
+for d in $few; do
+	interrupt INT "$d" group spawn stopped --threads 3 -n 100
+	interrupt INT "$d" group spawn vfork --zombie-leader -n 50
+	interrupt TERM "$d" pid spawn running --pidns -n 4
+	interrupt HUP "$d" pid spawn vfork --pidns --threads 2 -n 20
+done
+# spawn's FUSE readers: each daemon undoes its own.
+if [ -c /dev/fuse ]; then
+	for d in $few; do
+		interrupt INT "$d" group spawn fuse-noreply -n 10
+		interrupt TERM "$d" pid spawn fuse-noread -n 10
+	done
+fi
 for d in $few; do
 	interrupt INT "$d" group spawn zombie -n 100
 	interrupt INT "$d" group spawn traced -n 100

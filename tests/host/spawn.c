@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host test: 'dstate spawn' for every module-free method.  Each process
+ * Host test: 'dstate spawn' for every module-free method, and the process
+ * shapes (--threads, --zombie-leader, --pidns) of those that take them.  Each process
  * must reach its state letter, as /proc shows it (read here directly, not
  * through dstate's library), outlive dstate, and end the documented way.
  * The test is a child subreaper, so whatever dstate leaves comes back to it
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -274,6 +276,202 @@ out:
 	kill_all(&s);
 }
 
+static int children(void);
+
+/* The letter of thread @tid of @pid; 0 if gone. */
+static char tletter(pid_t pid, pid_t tid)
+{
+	char path[80], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * The threads of @pid but @tid, each checked for a letter in @others:
+ * how many there are, or -1 when one is not.  Into @seen, "TID:L ...".
+ */
+static int other_threads(pid_t pid, pid_t tid, const char *others, char *seen,
+			 size_t len)
+{
+	char path[64];
+	struct dirent *d;
+	int n = 0, bad = 0;
+	size_t off = 0;
+	DIR *dir;
+
+	seen[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir))) {
+		pid_t t = atoi(d->d_name);
+		char l;
+
+		if (t <= 0)
+			continue;
+		l = tletter(pid, t);
+		if (off < len)
+			off += (size_t)snprintf(seen + off, len - off, "%s%d:%c",
+						off ? " " : "", (int)t, l ? l : '-');
+		if (t == tid)
+			continue;
+		n++;
+		if (!l || !strchr(others, l))
+			bad++;
+	}
+	if (dir)
+		closedir(dir);
+	return bad ? -1 : n;
+}
+
+/*
+ * spawn METHOD with shape options (JSON): one process, its thread @tid in
+ * @want and @nothers threads in one of @others, per /proc.
+ */
+static bool spawn_shaped(const char *const *args, char want, int nothers,
+			 const char *others, pid_t *pid, pid_t *tid, pid_t *helper)
+{
+	char out[4096], seen[256];
+	int ret, n;
+
+	*pid = *tid = *helper = 0;
+	ret = run_dstate(args, out, sizeof(out));
+	json_ints(out, "pid", pid, 1);
+	json_ints(out, "tid", tid, 1);
+	json_ints(out, "helper", helper, 1);
+	n = *pid > 0 ? other_threads(*pid, *tid, others, seen, sizeof(seen)) : -1;
+	tap_diag("%s: pid %d tid %d helper %d; threads %s", args[2], (int)*pid,
+		 (int)*tid, (int)*helper, seen);
+	return tap_result(ret == 0 && *tid > 0 && tletter(*pid, *tid) == want &&
+			  n == nothers,
+			  "spawn %s %s%s%s: exit 0, thread %d in %c, %d others in %s per /proc/PID/task (exit %d)",
+			  args[2], args[3], args[4] && args[4][0] != '-' ? " " : "",
+			  args[4] && args[4][0] != '-' ? args[4] : "", (int)*tid,
+			  want, nothers, others, ret);
+}
+
+static void test_shapes(void)
+{
+	const char *vf[] = { "--json", "spawn", "vfork", "--threads", "3", NULL };
+	const char *st[] = { "--json", "spawn", "stopped", "--zombie-leader",
+			     "--threads", "3", NULL };
+	const char *rn[] = { "--json", "spawn", "running", "--threads", "2",
+			     "-t", "5s", NULL };
+	pid_t pid, tid, helper;
+
+	/* vfork: the vfork caller is one of three threads; ps shows S. */
+	if (spawn_shaped(vf, 'D', 2, "S", &pid, &tid, &helper)) {
+		tap_result(letter(pid) == 'S' && tid != pid,
+			   "vfork --threads: /proc/PID/stat (the main thread) says %c, the D is thread %d",
+			   letter(pid), (int)tid);
+		kill(pid, SIGTERM);
+		tap_result(stays(pid, 'S', 100) && tletter(pid, tid) == 'D',
+			   "vfork --threads: SIGTERM is blocked in every thread: the thread stays D");
+		kill(helper, SIGKILL);
+		tap_result(wait_gone(pid, 5000),
+			   "vfork --threads: killing the vfork child ends the process");
+	}
+	kill(helper, SIGKILL);
+	kill(pid, SIGKILL);
+
+	/* stopped, leader gone: Z over two stopped threads. */
+	if (spawn_shaped(st, 'T', 2, "TZ", &pid, &tid, &helper)) {
+		tap_result(letter(pid) == 'Z',
+			   "stopped --zombie-leader: /proc/PID/stat shows the leader %c",
+			   letter(pid));
+		reap();
+		tap_result(!gone(pid) && letter(pid) == 'Z',
+			   "stopped --zombie-leader: not reaped while its threads live");
+		kill(pid, SIGCONT);
+		tap_result(wait_gone(pid, 5000),
+			   "stopped --zombie-leader: SIGCONT ends it, then it is reaped");
+	}
+	kill(pid, SIGKILL);
+
+	if (spawn_shaped(rn, 'R', 1, "S", &pid, &tid, &helper)) {
+		kill(pid, SIGTERM);
+		tap_result(wait_gone(pid, 5000), "running --threads: SIGTERM ends it");
+	}
+	kill(pid, SIGKILL);
+}
+
+/* A shape where it does not fit: exit 2, a reason, nothing started. */
+static void test_shape_refused(const char *method, const char *opt,
+			       const char *opt_arg, const char *why)
+{
+	const char *args[] = { "spawn", method, opt, opt_arg, NULL };
+	char cmd[256], out[1024];
+	FILE *f;
+	int ret;
+
+	out[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "'%s' spawn %s %s %s 2>&1 >/dev/null",
+		 dstate_bin(), method, opt, opt_arg ? opt_arg : "");
+	f = popen(cmd, "r");
+	if (f) {
+		size_t n = fread(out, 1, sizeof(out) - 1, f);
+
+		out[n] = '\0';
+		ret = pclose(f);
+		ret = WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
+	} else {
+		ret = -1;
+	}
+	(void)args;
+	tap_result(ret == 2 && strstr(out, why) && children() == 0,
+		   "spawn %s %s%s%s: exit 2 (%d), says why ('%s'), starts nothing",
+		   method, opt, opt_arg ? " " : "", opt_arg ? opt_arg : "", ret, why);
+	if (ret != 2 || !strstr(out, why))
+		tap_diag("it said: %s", out);
+}
+
+/* --pidns (root): pid 2 of a namespace; SIGKILL to its init ends both. */
+static void test_pidns(void)
+{
+	const char *args[] = { "--json", "spawn", "stopped", "--pidns", NULL };
+	char out[4096], path[64], buf[4096], *p;
+	pid_t pid = 0, init = 0;
+	int ret, fd;
+	ssize_t n;
+
+	if (geteuid() != 0 || access("/proc/self/ns/pid", F_OK)) {
+		tap_skip("spawn --pidns", "needs root and pid namespaces");
+		return;
+	}
+	ret = run_dstate(args, out, sizeof(out));
+	json_ints(out, "pid", &pid, 1);
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = pid > 0 ? open(path, O_RDONLY) : -1;
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strstr(buf, "PPid:");
+	if (p)
+		init = atoi(p + 5);
+	p = strstr(buf, "NSpid:");
+	tap_result(ret == 0 && letter(pid) == 'T' && p &&
+		   strstr(p, "\t2\n") && strstr(out, "parent=ns-init"),
+		   "spawn stopped --pidns: T, NSpid ends in 2, SHAPE says parent=ns-init (exit %d)",
+		   ret);
+	kill(init, SIGKILL);
+	tap_result(init > 1 && wait_gone(init, 5000) && wait_gone(pid, 5000),
+		   "SIGKILL to its init (%d) kills the namespace: both gone", (int)init);
+	kill(pid, SIGKILL);
+}
+
 /* Our children, per /proc: none must be left. */
 static int children(void)
 {
@@ -308,6 +506,12 @@ int main(void)
 	test_zombie();
 	test_running();
 	test_fsfreeze();
+	test_shapes();
+	test_shape_refused("zombie", "--threads", "2", "a zombie has no thread left");
+	test_shape_refused("traced", "--zombie-leader", NULL, "not made for traced");
+	test_shape_refused("fsfreeze", "--pidns", NULL, "not made for fsfreeze");
+	test_shape_refused("vfork", "--threads", "1", "bad --threads '1'");
+	test_pidns();
 
 	end = ms_now() + 5000;
 	while ((left = children()) > 0 && ms_now() < end) {

@@ -158,7 +158,7 @@ static bool watch_says(int fd, char *buf, size_t len, const char *want)
 int main(void)
 {
 	char out[16384], wout[8192] = "", pidarg[16], line[64];
-	int go_wr, hold_wr, wfd = -1;
+	int go_wr = -1, hold_wr = -1, wfd = -1;
 	pid_t pid, tid, w;
 	int r;
 

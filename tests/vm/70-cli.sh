@@ -299,9 +299,10 @@ check "ls --raw: four fields a line, STATE_NAME disk\\x20sleep, /proc D" ls_raw
 
 # +LIST: the default columns, then those named.
 dstate ls -r --noheadings -o +state_name,UID --mode idle > /tmp/lsp.out
-check "ls -r --noheadings -o +state_name,UID: 2 lines of 11 fields, idle" \
+# The default ten end with SHAPE, "-" for a process of one thread here.
+check "ls -r --noheadings -o +state_name,UID: 2 lines of 12 fields, idle" \
 	sh -c '[ "$(wc -l < /tmp/lsp.out)" = 2 ] &&
-	       [ "$(awk "NF == 11 && \$4 == \"idle\" && \$5 == \"I\" && \$10 == \"idle\" && \$11 == 0" /tmp/lsp.out | wc -l)" = 2 ]'
+	       [ "$(awk "NF == 12 && \$4 == \"idle\" && \$5 == \"I\" && \$10 == \"-\" && \$11 == \"idle\" && \$12 == 0" /tmp/lsp.out | wc -l)" = 2 ]'
 
 # --pairs: eval gives each value whole.
 dstate ls -P --pid "$fu" -o PID,MODE,STATE_NAME,TAG,LEFT > /tmp/lsP.out

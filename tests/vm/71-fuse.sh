@@ -11,7 +11,8 @@
 #    connection and frees the reader SIGKILL left in D; before, dstate
 #    refuses --request-timeout.
 # After each, no mount, directory or daemon is left, and the kernel log
-# has no BUG or WARNING.  A kernel without FUSE (the debug one) skips.
+# has no BUG or WARNING.  'dstate spawn' starts them too, a daemon per
+# reader (its HELPER), ended by SIGTERM to it or the timeout.  A kernel without FUSE (the debug one) skips.
 #
 # vm-options: -t 240
 
@@ -143,6 +144,31 @@ rc=$?
 check "dstate cleanup (exit $rc) unmounts and removes it" \
 	sh -c "[ $rc -eq 0 ] && grep -q '^unmounted' /tmp/cleanup.out && grep -q '^removed' /tmp/cleanup.out"
 check "nothing left" nothing_left
+
+# --- spawn: a daemon per reader ---------------------------------------------
+all_ended() {	# each pid gone or a zombie
+	for _g in "$@"; do
+		gone "$_g" || return 1
+	done
+}
+dstate spawn fuse-noreply --noheadings -r -o PID,HELPER > /tmp/fsp.out 2> /tmp/fsp.err
+rc=$?
+read -r r d < /tmp/fsp.out
+spawned_waits() { [ $rc -eq 0 ] && [ -n "$r" ] && in_fuse_wait "$r" S; }
+check "spawn fuse-noreply exits 0 ($rc: $(cat /tmp/fsp.err)), the reader in S in request_wait_answer" \
+	spawned_waits
+check "its HELPER ($d) is its dstate-fuse daemon" [ "$(fuse_daemons "$r")" = "$d" ]
+kill -KILL "$r"
+check "SIGKILL moves the spawned reader to D" wait_for 10 in_fuse_wait "$r" D
+kill -TERM "$d"
+check "SIGTERM to its HELPER answers: reader and daemon end" wait_for 10 all_ended "$r" "$d"
+check "nothing left" wait_for 10 nothing_left
+dstate spawn fuse-noread -n 2 --timeout 300ms --noheadings -r -o PID > /tmp/fsp.out 2> /tmp/fsp.err
+rc=$?
+check "spawn fuse-noread -n 2 --timeout 300ms exits 0 ($rc: $(cat /tmp/fsp.err))" [ $rc -eq 0 ]
+# shellcheck disable=SC2046
+check "after the timeout both readers end" wait_for 10 all_ended $(cat /tmp/fsp.out)
+check "nothing left" wait_for 10 nothing_left
 
 check "no BUG or WARNING in the kernel log" kmsg_clean
 done_testing

@@ -7,7 +7,9 @@
 # suspended), the wait counts in /proc/stat's procs_blocked, and SIGKILL
 # does not end it; resuming does.  Every way out (the timeout, SIGINT,
 # SIGKILL then the keeper's resume, the keeper killed then 'dstate
-# cleanup') leaves no map, loop device, directory or keeper.
+# cleanup') leaves no map, loop device, directory or keeper.  'dstate
+# spawn dm-suspend' gives each writer a map and a keeper (its HELPER),
+# ended by SIGTERM to either, and undone by SIGINT before its table.
 #
 # vm-options: -t 240
 
@@ -50,6 +52,11 @@ in_io_wait() {
 		grep -qE 'blkdev_direct_IO|submit_bio_wait' "/proc/$1/stack"
 }
 gone() { [ ! -d "/proc/$1" ] || [ "$(proc_state "$1")" = Z ]; }
+all_gone_or_zombie() {
+	for _g in "$@"; do
+		gone "$_g" || return 1
+	done
+}
 
 # start: the writer in $w, in D; its keeper in $k.
 start() {
@@ -110,6 +117,54 @@ wait "$w"
 rc=$?
 check "the writer's write completes: exit $rc" [ $rc -eq 0 ]
 check "nothing left" wait_for 20 nothing_left
+[ -z "$(leftovers)" ] || diag "left: $(leftovers | tr '\n' ' ')"
+
+# --- spawn: a map and a keeper per writer ---------------------------------
+# spawned_in_io FILE: each "PID HELPER" line a writer in D for its bio
+# whose keeper (a dstate-dm child of it) is HELPER.
+spawned_in_io() {
+	[ -s "$1" ] || return 1
+	while read -r _p _h; do
+		in_io_wait "$_p" && [ "$(keepers "$_p")" = "$_h" ] || return 1
+	done < "$1"
+}
+all_suspended() {	# all_suspended N: N maps of ours, each suspended
+	[ "$(maps | wc -l)" -eq "$1" ] || return 1
+	for _n in $(maps); do
+		[ "$(cat "${_n%/name}/suspended")" = 1 ] || return 1
+	done
+}
+dstate spawn dm-suspend -n 2 --noheadings -r -o PID,HELPER > /tmp/dms.out 2> /tmp/dms.err
+rc=$?
+check "spawn dm-suspend -n 2 exits 0 ($rc: $(cat /tmp/dms.err))" [ $rc -eq 0 ]
+check "two writers in D for their bios, each with its own keeper as HELPER" \
+	spawned_in_io /tmp/dms.out
+check "two maps, each suspended (sysfs)" all_suspended 2
+# shellcheck disable=SC2046
+set -- $(cat /tmp/dms.out) 0 0 0 0
+p1=$1 h1=$2 p2=$3 h2=$4
+kill -KILL "$p1"
+check "SIGKILL to a spawned writer: pending" wait_for 10 sigkill_pending "$p1"
+check "... still in D for its bio" in_io_wait "$p1"
+kill -TERM "$h1"
+check "SIGTERM to its HELPER resumes: writer and keeper end" \
+	wait_for 20 all_gone_or_zombie "$p1" "$h1"
+kill -TERM "$p2"
+check "SIGTERM to the other writer: its keeper resumes, both end" \
+	wait_for 20 all_gone_or_zombie "$p2" "$h2"
+check "nothing left" wait_for 20 nothing_left
+
+# SIGINT to spawn while it waits for its writers: everything undone.
+dstate spawn dm-suspend -n 2 > /tmp/dms.out 2>&1 &
+sp=$!
+wait_for 30 suspended
+kill -INT "$sp"
+wait "$sp"
+rc=$?
+# Done before the signal: what it printed is undone here.
+# shellcheck disable=SC2046
+[ $rc -eq 0 ] && kill -TERM $(pids_of /tmp/dms.out)
+check "SIGINT to spawn dm-suspend -n 2 (exit $rc): nothing left" wait_for 30 nothing_left
 [ -z "$(leftovers)" ] || diag "left: $(leftovers | tr '\n' ' ')"
 
 check "no BUG or WARNING in the kernel log" kmsg_clean

@@ -24,7 +24,6 @@ enum dstate_method_kind {
 #define METHOD_LOCK		(1U << 2)	/* a module lock mode, by tag */
 #define METHOD_LOCK_WAITER	(1U << 3)	/* ... that waits, never holds */
 #define METHOD_FUSE_NOREAD	(1U << 4)	/* fuse: the READ is never read */
-#define METHOD_SLEEP_ONLY	(1U << 5)	/* 'dstate sleep' only, no spawn */
 
 struct dstate_method {
 	const char *name;

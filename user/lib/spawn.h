@@ -10,13 +10,46 @@
 
 #include "modes.h"
 
+/*
+ * The shape of each spawned process around its sleeping thread:
+ *   threads        the process has this many threads (0 or 1: one); the
+ *                  last one made is in the state, the others wait in S
+ *                  with every signal blocked, so that a signal to the
+ *                  process reaches the sleeping thread as it would a
+ *                  single-threaded process
+ *   zombie_leader  the main thread leaves by SYS_exit (itself only): /proc
+ *                  shows the leader Z and the process cannot be reaped
+ *                  while the sleeping thread lives
+ *   pidns          the process is pid 2 of a new pid namespace, a child of
+ *                  its init (comm dstate-nsinit), which reaps it and
+ *                  exits when it is gone
+ */
+struct spawn_shape {
+	unsigned int threads;
+	bool zombie_leader;
+	bool pidns;
+};
+
 struct spawn_req {
 	const struct dstate_method *m;
 	uint64_t timeout_ns;	/* 0: none; where the method has one */
 	uint64_t tag;		/* module modes */
 	bool kthread;		/* module modes: a dstate/N kernel thread */
 	int dev_fd;		/* open /dev/dstate, or -1 */
+	struct spawn_shape shape;
+	/*
+	 * fuse-noreply, fuse-noread, dm-suspend: the kept sleep of 'dstate
+	 * sleep' (cmd_sleep.c), run in the forked child; must not return.
+	 */
+	void (*kept)(const struct dstate_method *m, uint64_t timeout_ns,
+		     int owner_fd);
 };
+
+/* Is any shape asked for? */
+static inline bool spawn_shaped(const struct spawn_req *r)
+{
+	return r->shape.threads > 1 || r->shape.zombie_leader || r->shape.pidns;
+}
 
 /*
  * One spawned process.  @pid is the one in the state; @helper keeps it
@@ -25,10 +58,16 @@ struct spawn_req {
  *   traced    the tracer
  *   zombie    the parent that does not reap @pid
  *   fsfreeze  the keeper: SIGTERM thaws, unmounts and deletes
+ *   fuse-noreply, fuse-noread, dm-suspend
+ *             the daemon or keeper (a child of @pid): SIGTERM to either
+ *             answers or resumes, and it unmounts or removes and deletes
  */
 struct spawned {
 	pid_t pid;
+	pid_t tid;		/* the thread in the state (shapes), or 0: @pid */
 	pid_t helper;
+	pid_t forked;		/* the process dstate forked for it */
+	pid_t init;		/* --pidns: the namespace's init, @pid's parent */
 	char letter;		/* last seen in /proc */
 	int err;		/* errno the child reported, or 0 */
 	bool done;		/* reached its state */
