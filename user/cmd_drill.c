@@ -123,7 +123,7 @@ static void drill_usage(void)
 	       " -s, --stop CMD            the supervisor's stop (required)\n"
 	       " -d, --stop-deadline DUR   kill the stop's process group after DUR (30s)\n"
 	       " -w, --wake-after DUR      the late wake, after the stop's start (5s)\n"
-	       " -p, --probe CMD           \"still responsive?\": exit 0 is an answer\n"
+	       "     --probe CMD           \"still responsive?\": exit 0 is an answer\n"
 	       "     --probe-interval DUR  start a probe every DUR (500ms)\n"
 	       "     --probe-timeout DUR   a probe not done in DUR failed; killed (1s)\n"
 	       " -c, --cgroup              put the target in a new cgroup (v2), removed\n"
@@ -149,7 +149,7 @@ static void drill_usage(void)
 }
 
 enum {
-	OPT_PROBE_INTERVAL = 0x200, OPT_PROBE_TIMEOUT, OPT_CGROUP_PARENT,
+	OPT_PROBE = 0x200, OPT_PROBE_INTERVAL, OPT_PROBE_TIMEOUT, OPT_CGROUP_PARENT,
 	OPT_SETTLE, OPT_WITHIN, OPT_STATUS, OPT_MESSAGE, OPT_HONEST,
 	OPT_PROBE_OK, OPT_GONE, OPT_CG_REMOVED, OPT_MOUNTS,
 };
@@ -160,7 +160,7 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 		{ "stop", required_argument, NULL, 's' },
 		{ "stop-deadline", required_argument, NULL, 'd' },
 		{ "wake-after", required_argument, NULL, 'w' },
-		{ "probe", required_argument, NULL, 'p' },
+		{ "probe", required_argument, NULL, OPT_PROBE },
 		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
 		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
 		{ "cgroup", no_argument, NULL, 'c' },
@@ -185,7 +185,7 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 	o->settle = 2 * NSEC_PER_SEC;
 	o->probe_interval = 500 * NSEC_PER_MSEC;
 	o->probe_timeout = NSEC_PER_SEC;
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "s:d:w:p:c",
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "s:d:w:c",
 				opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -199,7 +199,7 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 			if (parse_dur_arg("drill", "--wake-after", optarg, &o->wake_after))
 				return EXIT_USAGE;
 			break;
-		case 'p':
+		case OPT_PROBE:
 			o->probe = optarg;
 			break;
 		case OPT_PROBE_INTERVAL:
