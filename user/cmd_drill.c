@@ -879,8 +879,8 @@ int cmd_drill(int argc, char **argv)
 	int ret, status = EXIT_FAILURE;
 
 	ret = parse_opts(argc, argv, &o);
-	if (ret >= 0)
-		return ret;
+	if (ret >= 0 || !o.m)
+		return ret >= 0 ? ret : EXIT_USAGE;
 	d.out = calloc(1, DRILL_OUTPUT_MAX + 1);
 	if (!d.out) {
 		pr_err("could not run the drill: %s", strerror(ENOMEM));
