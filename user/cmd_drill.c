@@ -61,6 +61,8 @@ struct drill {
 	const struct drill_opts *o;
 	int dev_fd;
 	pid_t target;
+	pid_t helper;		/* a kept method's daemon or keeper */
+	int err_rd;		/* ... and its target's stderr */
 	char cg[4096];		/* the cgroup made, or "" */
 	uint64_t t0;		/* the stop's start */
 
@@ -105,10 +107,12 @@ static void drill_usage(void)
 	       "under a deadline; meanwhile run the probe command every interval, each\n"
 	       "under a deadline of its own, to see that the supervisor still answers;\n"
 	       "wake the target --wake-after DUR from the stop's start (the late wake:\n"
-	       "the module's release, SIGKILL to the vfork child, SIGCONT); then see\n"
-	       "whether the target ends, and judge each expectation given.  Woken, the\n"
-	       "target lives on, as the workload it stands for would, unless a signal\n"
-	       "ends it.\n\n"
+	       "the module's release, SIGKILL to the vfork child, SIGCONT, SIGTERM to\n"
+	       "the FUSE daemon or the dm-suspend keeper); then see whether the target\n"
+	       "ends, and judge each expectation given.  Woken, the target lives on, as\n"
+	       "the workload it stands for would, unless a signal ends it (the FUSE\n"
+	       "and dm-suspend ones, 'dstate sleep METHOD', end by themselves: that is\n"
+	       "not \"gone\").\n\n"
 	       "Nothing is left: at the deadline the stop's process group is killed,\n"
 	       "then every process the drill made or inherited (it is a subreaper),\n"
 	       "and the cgroup it made is removed; on SIGINT, SIGTERM or SIGHUP too,\n"
@@ -500,10 +504,47 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 			break;
 	}
 	read_output(d);
+	/* Seen gone as a zombie: its status, our child's, is a reap away. */
+	if (d->gone && !d->have_tstatus) {
+		uint64_t deadline = now_ns() + NSEC_PER_SEC;
+		struct timespec ms1 = { 0, 1000000 };
+		int status;
+		pid_t p;
+
+		while ((p = waitpid(d->target, &status, WNOHANG | __WALL)) == 0 &&
+		       now_ns() < deadline)
+			nanosleep(&ms1, NULL);
+		if (p == d->target) {
+			d->have_tstatus = true;
+			d->tstatus = status;
+		}
+	}
 	close(sfd);
 	if (tfd >= 0)
 		close(tfd);
 	return 0;
+}
+
+/*
+ * A kept method's helper tears down (unmounts, removes) after its target
+ * ended: let it, reaping what ends meanwhile, for up to @ns.
+ */
+static void wait_helper(struct drill *d, uint64_t ns)
+{
+	uint64_t deadline = now_ns() + ns;
+	struct timespec ms5 = { 0, 5000000 };
+	char l;
+
+	if (!d->helper)
+		return;
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+			;
+		l = proc_state(d->helper);
+		if (!l || l == 'Z' || now_ns() >= deadline)
+			return;
+		nanosleep(&ms5, NULL);
+	}
 }
 
 /*
@@ -526,9 +567,12 @@ static void undo(struct drill *d)
 	}
 	if (d->target > 0 && !d->gone) {
 		drill_wake(d->o->m, d->dev_fd, d->target, &how);
-		kill(d->target, SIGKILL);
+		/* 'dstate sleep' undoes what it made on SIGTERM, then dies. */
+		kill(d->target, drill_method_kept(d->o->m) ? SIGTERM : SIGKILL);
 		kill(d->target, SIGCONT);
 	}
+	if (drill_method_kept(d->o->m))
+		wait_helper(d, DRILL_UNDO_NS);
 	deadline = now_ns() + DRILL_UNDO_NS;
 	do {
 		drill_kill_descendants();
@@ -538,6 +582,10 @@ static void undo(struct drill *d)
 	if (d->out_rd >= 0) {
 		close(d->out_rd);
 		d->out_rd = -1;
+	}
+	if (d->err_rd >= 0) {
+		close(d->err_rd);
+		d->err_rd = -1;
 	}
 	if (!d->cg[0])
 		return;
@@ -573,6 +621,16 @@ struct verdict {
 };
 
 #define VERDICT_MAX	8
+
+/*
+ * A kept method's target ends by itself once woken ('dstate sleep' exits
+ * 0): that is not the stop's doing.  Before the wake, or by a signal, it is.
+ */
+static bool self_ended(const struct drill *d)
+{
+	return d->gone && d->woken && d->gone_ns >= d->woke_ns && d->have_tstatus &&
+	       WIFEXITED(d->tstatus);
+}
 
 static unsigned int judge(const struct drill *d, struct verdict *v)
 {
@@ -645,13 +703,17 @@ static unsigned int judge(const struct drill *d, struct verdict *v)
 		v[n].name = "gone";
 		snprintf(v[n].expected, sizeof(v[n].expected), "by %s after the wake",
 			 format_duration(o->settle, a, sizeof(a)));
-		if (d->gone)
+		if (self_ended(d))
+			snprintf(v[n].measured, sizeof(v[n].measured),
+				 "it ended by itself at %s, after the wake: no signal ended it",
+				 format_duration(d->gone_ns, a, sizeof(a)));
+		else if (d->gone)
 			snprintf(v[n].measured, sizeof(v[n].measured), "gone at %s",
 				 format_duration(d->gone_ns, a, sizeof(a)));
 		else
 			snprintf(v[n].measured, sizeof(v[n].measured), "still there (%c)",
 				 proc_state(d->target) ? proc_state(d->target) : '?');
-		v[n].held = d->gone;
+		v[n].held = d->gone && !self_ended(d);
 		n++;
 	}
 	if (o->have_cg_removed) {
@@ -822,23 +884,51 @@ static void report_text(const struct drill *d, const struct verdict *v,
 
 /*
  * The letter is not enough: a module sleeper must be asleep in the module
- * (the module says so), a vfork parent must have its child.
+ * (the module says so), a vfork parent must have its child, a FUSE reader
+ * must wait in request_wait_answer (it shows S), a dm-suspend writer must
+ * have its keeper.
  */
-static int wait_in_method(const struct drill *d)
+static bool in_fuse_wait(pid_t pid)
+{
+	char buf[4096];
+
+	if (!proc_read_wchan(pid, buf, sizeof(buf)) &&
+	    !strcmp(buf, "request_wait_answer"))
+		return true;
+	/* 5.10 shows no wchan: the stack does. */
+	return !proc_read_stack(pid, buf, sizeof(buf)) &&
+	       strstr(buf, "request_wait_answer");
+}
+
+static int wait_in_method(const struct drill *d, char *seen)
 {
 	uint64_t deadline = now_ns() + DRILL_STATE_NS;
 	struct timespec ms1 = { 0, 1000000 };
 	struct dstate_task_state ts;
+	bool in;
 
 	for (;;) {
-		if (d->o->m->kind == METHOD_MODULE) {
-			if (!dev_task_state(d->dev_fd, d->target, &ts) && ts.is_dstate)
-				return 0;
-		} else if (d->o->m->kind != METHOD_VFORK || drill_child_of(d->target)) {
-			return 0;
-		}
-		if (!proc_state(d->target) || proc_state(d->target) == 'Z')
+		*seen = proc_state(d->target);
+		if (!*seen || *seen == 'Z' || *seen == 'X')
 			return -ESRCH;
+		in = *seen == d->o->m->letter;
+		switch (d->o->m->kind) {
+		case METHOD_MODULE:
+			in = in && !dev_task_state(d->dev_fd, d->target, &ts) &&
+			     ts.is_dstate;
+			break;
+		case METHOD_FUSE:
+			in = in && drill_child_of(d->target) && in_fuse_wait(d->target);
+			break;
+		case METHOD_VFORK:
+		case METHOD_DM_SUSPEND:
+			in = in && drill_child_of(d->target);
+			break;
+		default:
+			break;
+		}
+		if (in)
+			return 0;
 		if (now_ns() >= deadline)
 			return -ETIMEDOUT;
 		nanosleep(&ms1, NULL);
@@ -869,7 +959,7 @@ static int make_cgroup(struct drill *d)
 int cmd_drill(int argc, char **argv)
 {
 	struct drill_opts o = { 0 };
-	struct drill d = { .o = &o, .dev_fd = -1, .out_rd = -1 };
+	struct drill d = { .o = &o, .dev_fd = -1, .out_rd = -1, .err_rd = -1 };
 	struct verdict v[VERDICT_MAX];
 	char *env[5] = { NULL };
 	unsigned int n, i;
@@ -885,6 +975,10 @@ int cmd_drill(int argc, char **argv)
 	if (!d.out) {
 		pr_err("could not run the drill: %s", strerror(ENOMEM));
 		return EXIT_FAILURE;
+	}
+	if ((o.m->flags & METHOD_NEEDS_ROOT) && cap_effective(CAP_SYS_ADMIN) == 0) {
+		pr_err("could not start a %s target: it needs CAP_SYS_ADMIN", o.m->name);
+		goto out;
 	}
 	if (o.m->kind == METHOD_MODULE) {
 		d.dev_fd = dev_open_or_complain();
@@ -902,18 +996,30 @@ int cmd_drill(int argc, char **argv)
 	if (o.cgroup && make_cgroup(&d))
 		goto undo;
 	ret = drill_target_start(o.m, o.stop_deadline + o.wake_after + o.settle +
-				 DRILL_SAFETY_NS, 0, &d.target);
+				 DRILL_SAFETY_NS, 0, &d.target, &d.err_rd);
 	if (ret) {
 		pr_err("could not start the target: %s", strerror(-ret));
 		goto undo;
 	}
-	ret = wait_for_state(d.target, (char[]){ o.m->letter, '\0' }, DRILL_STATE_NS, &seen);
-	if (!ret)
-		ret = wait_in_method(&d);
+	ret = wait_in_method(&d, &seen);
+	d.helper = drill_child_of(d.target);
 	if (ret) {
-		pr_err("could not put the target in %s: pid %d %s", o.m->name,
-		       (int)d.target, ret == -ETIMEDOUT ? "did not get there in 10s" :
-		       "ended first");
+		char why[512] = "";
+		ssize_t k = d.err_rd >= 0 ? read(d.err_rd, why, sizeof(why) - 1) : 0;
+
+		if (k > 0) {
+			why[k] = '\0';
+			why[strcspn(why, "\n")] = '\0';
+			/* Its own "dstate: " once is enough. */
+			if (!strncmp(why, "dstate: ", 8))
+				memmove(why, why + 8, strlen(why + 8) + 1);
+		}
+		if (ret == -ETIMEDOUT)
+			pr_err("could not put the target in %s: pid %d still %c after 10s",
+			       o.m->name, (int)d.target, seen ? seen : '?');
+		else
+			pr_err("could not put the target in %s: pid %d ended first%s%s",
+			       o.m->name, (int)d.target, k > 0 ? ": " : "", k > 0 ? why : "");
 		goto undo;
 	}
 	d.sig = interrupt_pending(&stop);
@@ -940,6 +1046,8 @@ int cmd_drill(int argc, char **argv)
 		goto undo;
 
 	/* What the stop left is judged before dstate undoes it. */
+	if (d.gone && drill_method_kept(o.m))
+		wait_helper(&d, DRILL_UNDO_NS);
 	if (d.cg[0]) {
 		struct stat sb;
 

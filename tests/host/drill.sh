@@ -4,7 +4,8 @@
 # Host test of 'dstate drill', without the module: stand-in supervisors,
 # written in shell, stop a target in D (vfork: a killable D with every
 # signal blocked; SIGTERM stays pending until the late wake) or T
-# (stopped).  One meets the expectations; the others do not: it hangs, it
+# (stopped), or S, then D once SIGKILLed (fuse-noreply, as root).  One
+# meets the expectations; the others do not: it hangs, it
 # leaves the cgroup behind, it says "stopped" (exit 0) while the target
 # still lives.  Each case checks the drill's exit status and the verdict
 # line of the expectation at stake, and that nothing is left: no process
@@ -38,10 +39,10 @@ cat > "$tmp/good.sh" <<EOF
 #!/bin/sh
 # SIGKILL, then wait at most 2 s for the target to go, and say the truth.
 kill -KILL "\$DSTATE_PID"
-i=0
+end=\$(( \$(date +%s%N) / 1000000 + 2000 ))
 while [ -d "/proc/\$DSTATE_PID" ] && [ "\$(cut -d' ' -f3 /proc/\$DSTATE_PID/stat 2>/dev/null)" != Z ]; do
-	i=\$((i + 1))
-	[ \$i -gt 200 ] && { echo "pid \$DSTATE_PID still there after 2s"; exit 1; }
+	[ \$(( \$(date +%s%N) / 1000000 )) -ge \$end ] &&
+		{ echo "pid \$DSTATE_PID still \$(cut -d' ' -f3 /proc/\$DSTATE_PID/stat) after 2s"; exit 1; }
 	sleep 0.01
 done
 echo "stopped pid \$DSTATE_PID"
@@ -187,6 +188,29 @@ drill "reports success too early (stopped)" "$want_early" \
 	--line '^end: .*killed by SIGTERM$' \
 	-- stopped --stop "$tmp/early.sh" --wake-after 1s \
 	--expect-status 0 --expect-honest --expect-gone
+
+# 4b. FUSE (root): the daemon holds the READ, so SIGKILL leaves the
+#     reader in D: the honest stop says so after its 2 s; the late wake
+#     (the daemon answers) lets the SIGKILL end it; dstate's daemon
+#     unmounts and removes its directory.  A stop that does nothing
+#     leaves the target to end by itself at the wake: not "gone".
+if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
+	drill "meets the expectations (fuse-noreply)" 0 \
+		--line '^stop: +exited 1 after 2\.[0-9]+s; the target still lived then$' \
+		--line '^output: +pid [0-9]+ still D after 2s$' \
+		--line '^wake: +at 5\.[0-9]+s: SIGTERM to the daemon: it answers$' \
+		--line '^end: .*killed by SIGKILL$' \
+		--line '^held +mounts-gone ' \
+		-- fuse-noreply --stop "$tmp/good.sh" --wake-after 5s \
+		--expect-stop-within 4s --expect-status 1 --expect-honest --expect-gone \
+		--expect-mounts-gone "$tmp"
+	drill "does nothing (fuse-noreply)" 1 \
+		--line '^FAILED +gone .*: it ended by itself at 1\.[0-9]+s, after the wake: no signal ended it$' \
+		-- fuse-noreply --stop true --wake-after 1s --expect-gone
+else
+	skip "meets the expectations (fuse-noreply)" "needs root and /dev/fuse"
+	skip "does nothing (fuse-noreply)" "needs root and /dev/fuse"
+fi
 
 # 5. A probe that stops answering is counted, and killed at its deadline.
 drill "a probe that hangs" 1 \

@@ -30,10 +30,34 @@ bool drill_method_ok(const struct dstate_method *m)
 		return m->mode != DSTATE_MODE_PERMANENT && !(m->flags & METHOD_LOCK);
 	case METHOD_VFORK:
 	case METHOD_STOPPED:
+	case METHOD_FUSE:
+	case METHOD_DM_SUSPEND:
 		return true;
 	default:
 		return false;
 	}
+}
+
+bool drill_method_kept(const struct dstate_method *m)
+{
+	return m->kind == METHOD_FUSE || m->kind == METHOD_DM_SUSPEND;
+}
+
+/*
+ * The FUSE methods and dm-suspend are 'dstate sleep METHOD' itself, run
+ * from this binary: the target sleeps in the read or the write, and its
+ * child, the daemon or keeper, holds it there.  SIGTERM, should the drill
+ * die, is what 'dstate sleep' undoes everything on.
+ */
+static void __attribute__((noreturn)) target_sleep(const struct dstate_method *m,
+						   uint64_t safety_ns)
+{
+	char t[32];
+
+	snprintf(t, sizeof(t), "%llums", (unsigned long long)(safety_ns / NSEC_PER_MSEC));
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	execl("/proc/self/exe", "dstate", "sleep", m->name, "--timeout", t, (char *)NULL);
+	_exit(errno);
 }
 
 /* Until @deadline (CLOCK_MONOTONIC ns), or a signal that ends us. */
@@ -85,22 +109,43 @@ static void __attribute__((noreturn)) target_vfork(void)
 }
 
 int drill_target_start(const struct dstate_method *m, uint64_t safety_ns,
-		       uint64_t tag, pid_t *pid)
+		       uint64_t tag, pid_t *pid, int *err_rd)
 {
 	pid_t parent = getpid(), p;
-	int fd, ret;
+	int fd, ret, err[2] = { -1, -1 };
 
+	*err_rd = -1;
 	if (!drill_method_ok(m))
 		return -EINVAL;
+	if (drill_method_kept(m) && pipe2(err, O_CLOEXEC) < 0)
+		return -errno;
 	target_deadline = now_ns() + safety_ns;
 	p = fork();
-	if (p < 0)
-		return -errno;
+	if (p < 0) {
+		ret = -errno;
+		if (err[0] >= 0) {
+			close(err[0]);
+			close(err[1]);
+		}
+		return ret;
+	}
 	if (p > 0) {
 		*pid = p;
+		if (err[0] >= 0) {
+			close(err[1]);
+			fcntl(err[0], F_SETFL, O_NONBLOCK);
+			*err_rd = err[0];
+		}
 		return 0;
 	}
-	child_detach(-1, -1);
+	child_detach(err[1], -1);
+	if (drill_method_kept(m)) {
+		/* Its complaints, for the drill to pass on should it fail. */
+		dup2(err[1], STDERR_FILENO);
+		if (getppid() != parent)
+			_exit(0);
+		target_sleep(m, safety_ns);
+	}
 	/* Whatever ends the drill ends its target (module sleeps: later). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -163,6 +208,14 @@ int drill_wake(const struct dstate_method *m, int dev_fd, pid_t pid,
 	case METHOD_STOPPED:
 		*how = "SIGCONT";
 		return kill(pid, SIGCONT) ? -errno : 0;
+	case METHOD_FUSE:
+	case METHOD_DM_SUSPEND:
+		*how = m->kind == METHOD_FUSE ? "SIGTERM to the daemon: it answers" :
+		       "SIGTERM to the keeper: it resumes the map";
+		child = drill_child_of(pid);
+		if (!child)
+			return -ESRCH;
+		return kill(child, SIGTERM) ? -errno : 0;
 	default:
 		*how = "none";
 		return -EINVAL;

@@ -16,22 +16,34 @@
  */
 
 /* Can drill_target_start() make a target of @m?  (module modes but
- * permanent and the lock modes, vfork, stopped) */
+ * permanent and the lock modes, vfork, stopped, the FUSE methods,
+ * dm-suspend) */
 bool drill_method_ok(const struct dstate_method *m);
+
+/*
+ * Is @m one that 'dstate sleep' keeps with a helper, the target's child
+ * (the FUSE daemon, the dm-suspend keeper)?  Such a target ends by itself
+ * once woken, and its helper must be let finish its teardown.
+ */
+bool drill_method_kept(const struct dstate_method *m);
 
 /*
  * Fork a target in @m, a child of this process in a session of its own.
  * It sleeps until woken (drill_wake()), and then lives on, as the
  * workload it stands for would, until a signal ends it, its parent dies
  * (PDEATHSIG SIGKILL) or @safety_ns pass; module sleeps time out then too.
+ * A kept method's target is 'dstate sleep METHOD --timeout @safety_ns':
+ * woken, it ends by itself (unless a signal it got ends it first), and
+ * its parent's death undoes it (PDEATHSIG SIGTERM), and its stderr is a
+ * pipe whose read end (non-blocking) is *err_rd (-1 for the others).
  * Returns 0 with *pid, or -errno.
  */
 int drill_target_start(const struct dstate_method *m, uint64_t safety_ns,
-		       uint64_t tag, pid_t *pid);
+		       uint64_t tag, pid_t *pid, int *err_rd);
 
 /*
  * Wake @pid the method's own way: the module's release, SIGKILL to the
- * vfork child, SIGCONT.  *how says which ("release", ...).  0 or -errno.
+ * vfork child, SIGCONT, SIGTERM to the FUSE daemon or dm keeper.  *how says which ("release", ...).  0 or -errno.
  */
 int drill_wake(const struct dstate_method *m, int dev_fd, pid_t pid,
 	       const char **how);
