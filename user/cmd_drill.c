@@ -63,6 +63,12 @@ struct drill {
 	pid_t target;
 	pid_t helper;		/* a kept method's daemon or keeper */
 	int err_rd;		/* ... and its target's stderr */
+	/* fsfreeze: a writer and its keeper, as 'dstate spawn' makes them */
+	bool spawned;
+	struct spawn_ctx sc;
+	struct spawn_req sr;
+	struct spawned sp;
+	bool fatal_at_wake;	/* a fatal signal was pending then */
 	char cg[4096];		/* the cgroup made, or "" */
 	uint64_t t0;		/* the stop's start */
 
@@ -301,6 +307,12 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 	return -1;
 }
 
+/* A helper that tears down what the target sleeps in, after it. */
+static bool has_keeper(const struct dstate_method *m)
+{
+	return drill_method_kept(m) || m->kind == METHOD_FSFREEZE;
+}
+
 static bool target_ended(struct drill *d)
 {
 	char l;
@@ -450,6 +462,7 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 		if (!d->woken && !target_ended(d) && rel >= o->wake_after) {
 			d->woken = true;
 			d->woke_ns = rel;
+			d->fatal_at_wake = proc_stop_pending(d->target);
 			d->wake_err = -drill_wake(o->m, d->dev_fd, d->target, &d->wake_how);
 		}
 		if (d->probe_pid && now - d->probe_start >= o->probe_timeout) {
@@ -571,8 +584,13 @@ static void undo(struct drill *d)
 		kill(d->target, drill_method_kept(d->o->m) ? SIGTERM : SIGKILL);
 		kill(d->target, SIGCONT);
 	}
-	if (drill_method_kept(d->o->m))
+	if (d->spawned && d->helper && !d->target)
+		kill(d->helper, SIGTERM);	/* no writer yet: thaw anyway */
+	if (has_keeper(d->o->m))
 		wait_helper(d, DRILL_UNDO_NS);
+	/* A keeper killed by the stop leaves its filesystem to us. */
+	if (d->spawned && d->helper)
+		spawn_rescue(&d->sc, &d->sr, &d->sp);
 	deadline = now_ns() + DRILL_UNDO_NS;
 	do {
 		drill_kill_descendants();
@@ -586,6 +604,10 @@ static void undo(struct drill *d)
 	if (d->err_rd >= 0) {
 		close(d->err_rd);
 		d->err_rd = -1;
+	}
+	if (d->spawned) {
+		spawn_end(&d->sc);
+		d->spawned = false;
 	}
 	if (!d->cg[0])
 		return;
@@ -628,9 +650,14 @@ struct verdict {
  */
 static bool self_ended(const struct drill *d)
 {
-	return d->gone && d->woken && d->gone_ns >= d->woke_ns && d->have_tstatus &&
-	       WIFEXITED(d->tstatus);
+	if (!d->gone || !d->woken || d->gone_ns < d->woke_ns)
+		return false;
+	if (d->have_tstatus)
+		return WIFEXITED(d->tstatus);
+	/* An fsfreeze writer is its keeper's child: what was pending tells. */
+	return !d->fatal_at_wake;
 }
+
 
 static unsigned int judge(const struct drill *d, struct verdict *v)
 {
@@ -796,6 +823,8 @@ static void report_json(const struct drill *d, const struct verdict *v,
 	if (d->have_tstatus)
 		describe_status(d->tstatus, how, sizeof(how));
 	json_object_object_add(s, "how", d->have_tstatus ? json_text(how) : NULL);
+	json_object_object_add(s, "fatal_signal_pending_at_wake", d->woken ?
+			       json_object_new_boolean(d->fatal_at_wake) : NULL);
 	json_object_object_add(r, "target", s);
 	json_object_object_add(r, "cgroup_removed", d->cg[0] ?
 			       json_object_new_boolean(d->cg_removed) : NULL);
@@ -867,9 +896,13 @@ static void report_text(const struct drill *d, const struct verdict *v,
 	if (d->gone) {
 		if (d->have_tstatus)
 			describe_status(d->tstatus, how, sizeof(how));
+		if (!d->have_tstatus && d->woken)
+			snprintf(how, sizeof(how), "%s fatal signal pending at the wake",
+				 d->fatal_at_wake ? "a" : "no");
 		printf("end:     the target ended at %s%s%s\n",
 		       format_duration(d->gone_ns, b, sizeof(b)),
-		       d->have_tstatus ? ": " : "", d->have_tstatus ? how : "");
+		       d->have_tstatus || d->woken ? ": " : "",
+		       d->have_tstatus || d->woken ? how : "");
 	} else {
 		printf("end:     the target still lived %s after the wake: killed by dstate\n",
 		       format_duration(o->settle, a, sizeof(a)));
@@ -900,6 +933,24 @@ static bool in_fuse_wait(pid_t pid)
 	       strstr(buf, "request_wait_answer");
 }
 
+/*
+ * The FUSE daemon asleep in poll() once its reader waits: the request was
+ * queued, which woke the daemon, before the reader began to wait, and a
+ * daemon back asleep in poll() has read it (fuse-noreply holds it), since
+ * poll() on /dev/fuse with a request queued returns at once.  Before
+ * that, SIGKILL would take the request back and end the reader at once.
+ */
+static bool in_poll(pid_t pid)
+{
+	char buf[4096];
+
+	if (proc_state(pid) != 'S')
+		return false;
+	if (!proc_read_wchan(pid, buf, sizeof(buf)) && strstr(buf, "poll"))
+		return true;
+	return !proc_read_stack(pid, buf, sizeof(buf)) && strstr(buf, "poll");
+}
+
 static int wait_in_method(const struct drill *d, char *seen)
 {
 	uint64_t deadline = now_ns() + DRILL_STATE_NS;
@@ -918,7 +969,8 @@ static int wait_in_method(const struct drill *d, char *seen)
 			     ts.is_dstate;
 			break;
 		case METHOD_FUSE:
-			in = in && drill_child_of(d->target) && in_fuse_wait(d->target);
+			in = in && in_fuse_wait(d->target) && drill_child_of(d->target) &&
+			     in_poll(drill_child_of(d->target));
 			break;
 		case METHOD_VFORK:
 		case METHOD_DM_SUSPEND:
@@ -933,6 +985,44 @@ static int wait_in_method(const struct drill *d, char *seen)
 			return -ETIMEDOUT;
 		nanosleep(&ms1, NULL);
 	}
+}
+
+/*
+ * fsfreeze as 'dstate spawn fsfreeze' makes it: a keeper that freezes a
+ * loop-mounted filesystem, and a writer in D in it, the keeper's child,
+ * which SIGKILL does not end before the thaw.  The owner pipe stays open
+ * until the end: should the drill die, the keeper thaws and tears down.
+ * 0, or -1 said (or d->sig set).
+ */
+static int start_fsfreeze(struct drill *d, const sigset_t *stop, uint64_t safety_ns)
+{
+	unsigned int started = 0, bad = 0;
+	int ret;
+
+	d->sr = (struct spawn_req){ .m = d->o->m, .timeout_ns = safety_ns, .dev_fd = -1 };
+	if (spawn_begin(&d->sc)) {
+		pr_err("could not start the target: %s", strerror(errno));
+		return -1;
+	}
+	d->spawned = true;
+	d->sc.stop = stop;
+	ret = spawn_start(&d->sc, &d->sr, &d->sp, 1, &started);
+	if (started)
+		d->helper = d->sp.helper;
+	if (!ret)
+		ret = spawn_wait(&d->sc, &d->sr, &d->sp, 1, DRILL_STATE_NS, &bad);
+	d->target = d->sp.pid;
+	if (ret == -EINTR) {
+		d->sig = d->sc.sig;
+		return -1;
+	}
+	if (ret) {
+		pr_err("could not put the target in fsfreeze: %s%s%s",
+		       d->sp.msg[0] ? d->sp.msg : "", d->sp.msg[0] ? ": " : "",
+		       ret == -ETIMEDOUT ? "not in D after 10s" : strerror(-ret));
+		return -1;
+	}
+	return 0;
 }
 
 static int make_cgroup(struct drill *d)
@@ -995,6 +1085,13 @@ int cmd_drill(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (o.cgroup && make_cgroup(&d))
 		goto undo;
+	if (o.m->kind == METHOD_FSFREEZE) {
+		ret = start_fsfreeze(&d, &stop, o.stop_deadline + o.wake_after + o.settle +
+				     DRILL_SAFETY_NS);
+		if (ret)
+			goto undo;
+		goto in_state;
+	}
 	ret = drill_target_start(o.m, o.stop_deadline + o.wake_after + o.settle +
 				 DRILL_SAFETY_NS, 0, &d.target, &d.err_rd);
 	if (ret) {
@@ -1022,6 +1119,7 @@ int cmd_drill(int argc, char **argv)
 			       o.m->name, (int)d.target, k > 0 ? ": " : "", k > 0 ? why : "");
 		goto undo;
 	}
+in_state:
 	d.sig = interrupt_pending(&stop);
 	if (d.sig)
 		goto undo;
@@ -1046,7 +1144,7 @@ int cmd_drill(int argc, char **argv)
 		goto undo;
 
 	/* What the stop left is judged before dstate undoes it. */
-	if (d.gone && drill_method_kept(o.m))
+	if (d.gone && has_keeper(o.m))
 		wait_helper(&d, DRILL_UNDO_NS);
 	if (d.cg[0]) {
 		struct stat sb;

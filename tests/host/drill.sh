@@ -4,7 +4,8 @@
 # Host test of 'dstate drill', without the module: stand-in supervisors,
 # written in shell, stop a target in D (vfork: a killable D with every
 # signal blocked; SIGTERM stays pending until the late wake) or T
-# (stopped), or S, then D once SIGKILLed (fuse-noreply, as root).  One
+# (stopped), or S, then D once SIGKILLed (fuse-noreply, as root), or D
+# that SIGKILL does not end (fsfreeze, as root).  One
 # meets the expectations; the others do not: it hangs, it
 # leaves the cgroup behind, it says "stopped" (exit 0) while the target
 # still lives.  Each case checks the drill's exit status and the verdict
@@ -210,6 +211,20 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
 else
 	skip "meets the expectations (fuse-noreply)" "needs root and /dev/fuse"
 	skip "does nothing (fuse-noreply)" "needs root and /dev/fuse"
+fi
+# 4c. fsfreeze (root): the writer stays D with SIGKILL pending until the
+#     keeper thaws at the wake; the keeper unmounts and deletes.
+if [ "$(id -u)" = 0 ] && [ -e /dev/loop-control ]; then
+	drill "meets the expectations (fsfreeze)" 0 \
+		--line '^stop: +exited 1 after 2\.[0-9]+s; the target still lived then$' \
+		--line '^wake: +at 5\.[0-9]+s: SIGTERM to the keeper: it thaws$' \
+		--line '^end: .*: a fatal signal pending at the wake$' \
+		--line '^held +mounts-gone ' \
+		-- fsfreeze --stop "$tmp/good.sh" --wake-after 5s \
+		--expect-stop-within 4s --expect-status 1 --expect-honest --expect-gone \
+		--expect-mounts-gone "$tmp"
+else
+	skip "meets the expectations (fsfreeze)" "needs root and loop devices"
 fi
 
 # 5. A probe that stops answering is counted, and killed at its deadline.

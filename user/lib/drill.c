@@ -20,6 +20,7 @@
 #include "drill.h"
 #include "duration.h"
 #include "interrupt.h"
+#include "procfs.h"
 #include "spawn.h"
 
 bool drill_method_ok(const struct dstate_method *m)
@@ -32,6 +33,7 @@ bool drill_method_ok(const struct dstate_method *m)
 	case METHOD_STOPPED:
 	case METHOD_FUSE:
 	case METHOD_DM_SUSPEND:
+	case METHOD_FSFREEZE:
 		return true;
 	default:
 		return false;
@@ -208,6 +210,15 @@ int drill_wake(const struct dstate_method *m, int dev_fd, pid_t pid,
 	case METHOD_STOPPED:
 		*how = "SIGCONT";
 		return kill(pid, SIGCONT) ? -errno : 0;
+	case METHOD_FSFREEZE: {
+		struct proc_stat st;
+
+		/* The writer's parent is the keeper ('dstate spawn fsfreeze'). */
+		*how = "SIGTERM to the keeper: it thaws";
+		if (proc_read_stat(pid, &st))
+			return -ESRCH;
+		return kill(st.ppid, SIGTERM) ? -errno : 0;
+	}
 	case METHOD_FUSE:
 	case METHOD_DM_SUSPEND:
 		*how = m->kind == METHOD_FUSE ? "SIGTERM to the daemon: it answers" :

@@ -15,9 +15,10 @@
  * descendant, and a cgroup of its own.
  */
 
-/* Can drill_target_start() make a target of @m?  (module modes but
- * permanent and the lock modes, vfork, stopped, the FUSE methods,
- * dm-suspend) */
+/* Can the drill make a target of @m?  (module modes but permanent and
+ * the lock modes, vfork, stopped, the FUSE methods, dm-suspend, and
+ * fsfreeze, which the drill starts with spawn.h rather than
+ * drill_target_start()) */
 bool drill_method_ok(const struct dstate_method *m);
 
 /*
@@ -43,7 +44,8 @@ int drill_target_start(const struct dstate_method *m, uint64_t safety_ns,
 
 /*
  * Wake @pid the method's own way: the module's release, SIGKILL to the
- * vfork child, SIGCONT, SIGTERM to the FUSE daemon or dm keeper.  *how says which ("release", ...).  0 or -errno.
+ * vfork child, SIGCONT, SIGTERM to the FUSE daemon, the dm keeper or the
+ * fsfreeze keeper (the writer's parent).  *how says which ("release", ...).  0 or -errno.
  */
 int drill_wake(const struct dstate_method *m, int dev_fd, pid_t pid,
 	       const char **how);
