@@ -40,6 +40,8 @@ static const struct {
 	{ "wait", cmd_wait, "PID [--timeout DUR]", "wait for any process to end" },
 	{ "matrix", cmd_matrix, "[MODE...] [-o LIST] [-r|-P]",
 	  "check each mode against each signal" },
+	{ "drill", cmd_drill, "MODE --stop CMD [--probe CMD] [--wake-after DUR] [--expect-...]",
+	  "judge a supervisor's stop against a process in D" },
 	{ "cleanup", cmd_cleanup, "[-o LIST] [-r|-P]",
 	  "undo what a killed dstate left (frozen mounts, helpers, loops)" },
 };
