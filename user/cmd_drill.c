@@ -58,45 +58,43 @@ struct drill_opts {
 };
 
 struct drill {
+	/* Ordered by size, as clang-tidy's padding check wants. */
 	const struct drill_opts *o;
+	/* fsfreeze: a writer and its keeper, as 'dstate spawn' makes them */
+	struct spawn_ctx sc;
+	struct spawn_req sr;
+	struct spawned sp;
+	char *out;		/* the stop's output */
+	size_t out_len;
+	const char *wake_how;
+	uint64_t t0;		/* the stop's start */
+	uint64_t stop_ns;
+	uint64_t probe_start, next_probe;
+	uint64_t worst;
+	uint64_t woke_ns;
+	uint64_t gone_ns;
+
 	int dev_fd;
 	pid_t target;
 	pid_t helper;		/* a kept method's daemon or keeper */
 	int err_rd;		/* ... and its target's stderr */
-	/* fsfreeze: a writer and its keeper, as 'dstate spawn' makes them */
-	bool spawned;
-	struct spawn_ctx sc;
-	struct spawn_req sr;
-	struct spawned sp;
-	bool fatal_at_wake;	/* a fatal signal was pending then */
-	char cg[4096];		/* the cgroup made, or "" */
-	uint64_t t0;		/* the stop's start */
-
 	pid_t stop_pid;
 	int out_rd;
-	char *out;
-	size_t out_len;
-	bool stop_done, stop_killed, alive_at_return;
 	int stop_status;
-	uint64_t stop_ns;
-
 	pid_t probe_pid;
-	uint64_t probe_start, next_probe;
 	unsigned int answered, failed;
-	uint64_t worst;
-
-	bool woken;
-	const char *wake_how;
 	int wake_err;
-	uint64_t woke_ns;
-
-	bool gone, have_tstatus;
 	int tstatus;
-	uint64_t gone_ns;
+	int sig;		/* INT, TERM or HUP that came */
 
+	bool spawned;
+	bool fatal_at_wake;	/* a fatal signal was pending then */
+	bool stop_done, stop_killed, alive_at_return;
+	bool woken;
+	bool gone, have_tstatus;
 	bool cg_removed;	/* by the time it was judged */
 	bool mounts_left;
-	int sig;		/* INT, TERM or HUP that came */
+	char cg[4096];		/* the cgroup made, or "" */
 };
 
 static void drill_usage(void)
