@@ -40,6 +40,8 @@ static const struct {
 	{ "wait", cmd_wait, "PID [--timeout DUR]", "wait for any process to end" },
 	{ "matrix", cmd_matrix, "[MODE...] [-o LIST] [-r|-P]",
 	  "check each mode against each signal" },
+	{ "effects", cmd_effects, "[KIND...] [-n COUNT] [--hung-task] [-o LIST] [-r|-P]",
+	  "measure what each kind of sleep moves: load, procs_blocked, hung task, kill, freeze" },
 	{ "cleanup", cmd_cleanup, "[-o LIST] [-r|-P]",
 	  "undo what a killed dstate left (frozen mounts, helpers, loops)" },
 };
@@ -72,7 +74,7 @@ static void usage(void)
 	       " -V, --version        the version\n\n"
 	       "DUR is 500ms, 2s, 1m or plain seconds.  Exit status: 0 success,\n"
 	       "1 failure, 2 usage error, 124 timeout (wait).  The commands that\n"
-	       "print a table (spawn, ls, matrix, cleanup) take -o, --list-columns,\n"
+	       "print a table (spawn, ls, matrix, effects, cleanup) take -o, --list-columns,\n"
 	       "--noheadings, -r and -P as util-linux's do.  See dstate(1).\n",
 	       DSTATE_DEVICE);
 }

@@ -93,5 +93,6 @@ int cmd_watch(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
+int cmd_effects(int argc, char **argv);
 
 #endif
