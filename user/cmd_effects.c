@@ -157,6 +157,7 @@ static char cg_top[PATH_MAX];	/* the parent cgroup; "" without one */
 static struct kmsg kmsg = { .fd = -1 };
 static unsigned int opt_count = COUNT_DEFAULT;
 static bool opt_hung;
+static bool opt_brief;
 
 struct inst {
 	pid_t pid;
@@ -195,7 +196,7 @@ static void effects_usage(void)
 {
 	unsigned int i;
 
-	printf("Usage:\n dstate effects [KIND...] [-n COUNT] [--hung-task] [-o LIST]\n"
+	printf("Usage:\n dstate effects [KIND...] [-n COUNT] [--hung-task] [-b] [-o LIST]\n"
 	       "                [--noheadings] [-r|-P|-J]\n\n"
 	       "For each KIND of sleep (default: all), start fresh sleepers as children\n"
 	       "('dstate sleep KIND') and measure what the kernel shows of them: the\n"
@@ -217,6 +218,7 @@ static void effects_usage(void)
 	       "     --hung-task     lower kernel.hung_task_timeout_secs to %s s while\n"
 	       "                     each row waits (machine-wide; put back on every\n"
 	       "                     way out), so that HUNG_TASK and BLOCKER are measured\n"
+	       " -b, --brief         each cell's answer alone, without what it rests on\n"
 	       COLS_OPTIONS_HELP
 	       " -J, --json          JSON output\n"
 	       " -h, --help          this text\n"
@@ -1141,8 +1143,15 @@ static void print_row(const struct cols *cs, struct libscols_table *tb,
 	unsigned int i;
 
 	cols_set(cs, ln, EF_KIND, "%s", r->k->name);
-	for (i = EF_LETTER; i < EF_NOTE; i++)
-		cols_set(cs, ln, i, "%s", r->cell[i]);
+	for (i = EF_LETTER; i < EF_NOTE; i++) {
+		/* --brief: the answer, without what it rests on. */
+		int len = opt_brief && i != EF_TIME ?
+			  (int)strcspn(r->cell[i], "(") : (int)sizeof(r->cell[i]);
+
+		while (opt_brief && len > 1 && r->cell[i][len - 1] == ' ')
+			len--;
+		cols_set(cs, ln, i, "%.*s", len, r->cell[i]);
+	}
 	cols_set(cs, ln, EF_NOTE, "%s", r->note[0] ? r->note : cols_none(cs));
 }
 
@@ -1165,6 +1174,7 @@ int cmd_effects(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "hung-task", no_argument, NULL, 0x200 },
+		{ "brief", no_argument, NULL, 'b' },
 		COLS_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -1177,7 +1187,7 @@ int cmd_effects(int argc, char **argv)
 	uint64_t v;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS COLS_SHORTOPTS "n:",
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS COLS_SHORTOPTS "bn:",
 				opts, NULL)) != -1) {
 		if (cols_option(&cs, c, optarg))
 			continue;
@@ -1190,6 +1200,9 @@ int cmd_effects(int argc, char **argv)
 			break;
 		case 0x200:
 			opt_hung = true;
+			break;
+		case 'b':
+			opt_brief = true;
 			break;
 		default:
 			ret = common_option(c, "effects", argv, effects_usage);

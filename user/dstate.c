@@ -40,7 +40,7 @@ static const struct {
 	{ "wait", cmd_wait, "PID [--timeout DUR]", "wait for any process to end" },
 	{ "matrix", cmd_matrix, "[MODE...] [-o LIST] [-r|-P]",
 	  "check each mode against each signal" },
-	{ "effects", cmd_effects, "[KIND...] [-n COUNT] [--hung-task] [-o LIST] [-r|-P]",
+	{ "effects", cmd_effects, "[KIND...] [-n COUNT] [--hung-task] [-b] [-o LIST] [-r|-P]",
 	  "measure what each kind of sleep moves: load, procs_blocked, hung task, kill, freeze" },
 	{ "cleanup", cmd_cleanup, "[-o LIST] [-r|-P]",
 	  "undo what a killed dstate left (frozen mounts, helpers, loops)" },
