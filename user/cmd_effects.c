@@ -739,6 +739,18 @@ static const char *share(unsigned int seen, unsigned int of)
 }
 
 /*
+ * How many tasks a load sample counted: it moved the 1-minute figure from
+ * @before towards their number n, @after = @before * e + n * (1 - e), so
+ * n = (@after - @before * e) / (1 - e), within about 0.15 for /proc's two
+ * decimals; the others running then add to it, never take from it.  A
+ * lock's holder sleeps uninterruptibly: it counts, and is taken off.
+ */
+static double load_counted(double before, double after, bool holder)
+{
+	return (after - before * LOAD_EXP) / (1.0 - LOAD_EXP) - (holder ? 1.0 : 0);
+}
+
+/*
  * The measurements that need all of them asleep: letter, killable,
  * procs_blocked, SysRq w, then across one load sample (and the hung-task
  * detector's look, with --hung-task) load average and iowait.
@@ -746,23 +758,34 @@ static const char *share(unsigned int seen, unsigned int of)
 static void measure(struct row *r)
 {
 	unsigned int all = r->n, i;
-	long long pb, pb_min = -1, io0, io1;
+	long long pb, pbs[5], io0, io1;
 	uint64_t t0, hung_t0 = 0, load_end, hung_end = 0;
-	double l0, l1, added;
+	double la[3], added = 0;
+	unsigned int samples = 0;
 	bool load_done = false, hung_done = !opt_hung;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	letters_cell(r);
 	killable_cell(r);
 
-	for (i = 0; i < 3; i++) {
+	/*
+	 * The median of five reads: an io sleeper is out of nr_iowait for
+	 * the instant of a spurious wakeup (seen on 6.12-rt), another task
+	 * in it for the instant of its own I/O.
+	 */
+	for (i = 0; i < 5; i++) {
+		unsigned int j = i;
+
 		pb = proc_stat_value("procs_blocked");
-		if (pb >= 0 && (pb_min < 0 || pb < pb_min))
-			pb_min = pb;
-		if (i < 2 && !nap_ms(20))
+		while (j > 0 && pbs[j - 1] > pb) {
+			pbs[j] = pbs[j - 1];
+			j--;
+		}
+		pbs[j] = pb;
+		if (i < 4 && !nap_ms(20))
 			return;
 	}
-	pb = pb_min - r->pb0;
+	pb = pbs[2] - r->pb0;
 	CELL(r, EF_PROCS_BLOCKED, "%s (%+lld of %u)",
 	     share(pb > 0 ? (unsigned int)pb : 0, all), pb, all);
 
@@ -796,7 +819,7 @@ static void measure(struct row *r)
 		}
 	}
 
-	l0 = loadavg1();
+	la[0] = loadavg1();
 	io0 = iowait_ticks();
 	t0 = now_ns();
 	load_end = t0 + LOAD_WAIT_NS;
@@ -804,9 +827,24 @@ static void measure(struct row *r)
 		if (!nap_ms(50))
 			break;
 		if (!load_done) {
-			l1 = loadavg1();
-			if (l1 != l0 || now_ns() >= load_end)
-				load_done = true;
+			double v = loadavg1();
+
+			/* A sample: the figure moved, or 5 s passed and it did not. */
+			if (v != la[samples] || now_ns() >= load_end) {
+				la[++samples] = v;
+				added = load_counted(la[samples - 1], la[samples],
+						     r->have_holder);
+				/*
+				 * With NO_HZ a sample can miss tasks that went
+				 * to sleep on a CPU that then idled (their count
+				 * is folded in at the next one): a "no" gets a
+				 * second sample.  Nothing makes one count more.
+				 */
+				if (added >= all - 0.5 || samples == 2)
+					load_done = true;
+				else
+					load_end = now_ns() + LOAD_WAIT_NS;
+			}
 		}
 		if (!hung_done) {
 			kmsg_read_new(&kmsg, kmsg_line, r);
@@ -817,21 +855,11 @@ static void measure(struct row *r)
 	if (stop_sig)
 		return;
 	io1 = iowait_ticks();
-	l1 = loadavg1();
-	/*
-	 * The sample moved the figure from l0 towards the number of counted
-	 * tasks n: l1 = l0 * e + n * (1 - e).  So n = (l1 - l0 * e) / (1 - e),
-	 * within about 0.15 for /proc's two decimals; the others running
-	 * then add to it, never take from it.
-	 */
-	added = (l1 - l0 * LOAD_EXP) / (1.0 - LOAD_EXP);
-	/* A lock's holder sleeps uninterruptibly: it counts, and is not theirs. */
-	if (r->have_holder)
-		added -= 1.0;
-	CELL(r, EF_LOADAVG, "%s (%.1f counted of %u%s; %.2f -> %.2f)",
+	CELL(r, EF_LOADAVG, "%s (%.1f counted of %u%s; %.2f -> %.2f%s)",
 	     added >= all - 0.5 ? "yes" : added < all / 2.0 ? "no" : "partly",
 	     added, all, r->have_holder ? ", the holder's 1 taken off" : "",
-	     l0, l1);
+	     la[samples - 1], la[samples],
+	     samples > 1 ? ", the 2nd sample" : "");
 	if (io0 >= 0 && io1 >= 0 && hz > 0) {
 		double s = (double)(io1 - io0) / (double)hz;
 		double w = (double)(now_ns() - t0) / NSEC_PER_SEC;

@@ -147,6 +147,31 @@ wait_for 20 nothing_left
 check "SIGINT: no sleeper, helper, cgroup, mount or map left" nothing_left
 check "SIGINT: the hung-task sysctls as before" [ "$(sysctl_values)" = "$before" ]
 
+# SIGKILL: its sleepers die with it (PDEATHSIG; a killable one at once),
+# its cgroups stay, for 'dstate cleanup'.
+dstate effects killable > /dev/null 2>&1 &
+pid=$!
+measured() {
+	for _c in /sys/fs/cgroup/dstate-effects.$pid/killable/measured/cgroup.events; do
+		grep -q 'populated 1' "$_c" 2> /dev/null
+	done
+}
+wait_for 60 measured
+check "SIGKILL: its sleepers are in their cgroup" measured
+kill -KILL "$pid"
+wait "$pid"
+empty() { ! grep -q 'populated 1' /sys/fs/cgroup/dstate-effects.$pid/cgroup.events; }
+wait_for 20 empty
+check "SIGKILL: its killable sleepers die with it; its cgroups stay" \
+	eval 'empty && [ -d /sys/fs/cgroup/dstate-effects.$pid/killable ]'
+dstate cleanup -r > /tmp/effects.cleanup 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/effects.cleanup
+check "dstate cleanup removes them (exit $rc)" \
+	eval '[ "$rc" = 0 ] && grep -q "removed /sys/fs/cgroup/dstate-effects.$pid\$" /tmp/effects.cleanup'
+wait_for 20 nothing_left
+check "SIGKILL and cleanup: no sleeper, helper, cgroup, mount or map left" nothing_left
+
 check "no BUG, WARNING or Oops in the kernel log" kmsg_clean
 check "dstate unload: nothing left in the module" sh -c 'dstate unload > /dev/null'
 done_testing
