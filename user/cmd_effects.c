@@ -79,7 +79,7 @@ static const struct col_info effects_cols[] = {
 	[EF_LOADAVG] = { "LOADAVG", SCOLS_JSON_STRING, 0, COL_BOTH,
 			 "counted in the load average: tasks the 5-s sample added" },
 	[EF_PROCS_BLOCKED] = { "PROCS_BLOCKED", SCOLS_JSON_STRING, 0, COL_BOTH,
-			       "/proc/stat procs_blocked (nr_iowait): its rise" },
+			       "the rise of procs_blocked (nr_iowait) in /proc/stat" },
 	[EF_IOWAIT] = { "IOWAIT", SCOLS_JSON_STRING, 0, COL_BOTH,
 			"iowait CPU time in /proc/stat while they slept" },
 	[EF_HUNG] = { "HUNG_TASK", SCOLS_JSON_STRING, 0, COL_BOTH,
