@@ -158,6 +158,8 @@ static struct kmsg kmsg = { .fd = -1 };
 static unsigned int opt_count = COUNT_DEFAULT;
 static bool opt_hung;
 static bool opt_brief;
+/* This program, for its sleepers: named so, their comm is dstate, not exe. */
+static char self_exe[PATH_MAX] = "/proc/self/exe";
 
 struct inst {
 	pid_t pid;
@@ -428,7 +430,7 @@ static int inst_start(struct inst *in, const char *cg, const char *method,
 			signal(sig, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv("/proc/self/exe", argv);
+		execv(self_exe, argv);
 		_exit(127);
 	}
 	in->pid = pid;
@@ -760,7 +762,7 @@ static void measure(struct row *r)
 	unsigned int all = r->n, i;
 	long long pb, pbs[5], io0, io1;
 	uint64_t t0, hung_t0 = 0, load_end, hung_end = 0;
-	double la[3], added = 0;
+	double la[3], n[2];
 	unsigned int samples = 0;
 	bool load_done = false, hung_done = !opt_hung;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -832,15 +834,18 @@ static void measure(struct row *r)
 			/* A sample: the figure moved, or 5 s passed and it did not. */
 			if (v != la[samples] || now_ns() >= load_end) {
 				la[++samples] = v;
-				added = load_counted(la[samples - 1], la[samples],
-						     r->have_holder);
+				n[samples - 1] = load_counted(la[samples - 1],
+							      la[samples],
+							      r->have_holder);
 				/*
 				 * With NO_HZ a sample can miss tasks that went
 				 * to sleep on a CPU that then idled (their count
-				 * is folded in at the next one): a "no" gets a
-				 * second sample.  Nothing makes one count more.
+				 * is folded in at the next one), and the tasks
+				 * running at a sample add to it: one that does
+				 * not count them all gets a second, and they
+				 * count if either does, not if either does not.
 				 */
-				if (added >= all - 0.5 || samples == 2)
+				if (n[samples - 1] >= all - 0.5 || samples == 2)
 					load_done = true;
 				else
 					load_end = now_ns() + LOAD_WAIT_NS;
@@ -855,11 +860,19 @@ static void measure(struct row *r)
 	if (stop_sig)
 		return;
 	io1 = iowait_ticks();
-	CELL(r, EF_LOADAVG, "%s (%.1f counted of %u%s; %.2f -> %.2f%s)",
-	     added >= all - 0.5 ? "yes" : added < all / 2.0 ? "no" : "partly",
-	     added, all, r->have_holder ? ", the holder's 1 taken off" : "",
-	     la[samples - 1], la[samples],
-	     samples > 1 ? ", the 2nd sample" : "");
+	if (samples == 1) {
+		CELL(r, EF_LOADAVG, "%s (%.1f counted of %u%s; %.2f -> %.2f)",
+		     n[0] >= all - 0.5 ? "yes" : n[0] < all / 2.0 ? "no" : "partly",
+		     n[0], all, r->have_holder ? ", the holder's 1 taken off" : "",
+		     la[0], la[1]);
+	} else {
+		double lo = n[0] < n[1] ? n[0] : n[1], hi = n[0] + n[1] - lo;
+
+		CELL(r, EF_LOADAVG, "%s (%.1f, then %.1f counted of %u%s; %.2f -> %.2f -> %.2f)",
+		     hi >= all - 0.5 ? "yes" : lo < all / 2.0 ? "no" : "partly",
+		     n[0], n[1], all, r->have_holder ? ", the holder's 1 taken off" : "",
+		     la[0], la[1], la[2]);
+	}
 	if (io0 >= 0 && io1 >= 0 && hz > 0) {
 		double s = (double)(io1 - io0) / (double)hz;
 		double w = (double)(now_ns() - t0) / NSEC_PER_SEC;
@@ -949,8 +962,9 @@ static void act(struct row *r)
 		CELL(r, EF_SIGKILL, "ends (%llu ms)",
 		     (unsigned long long)((sk->ended_ns - t0) / NSEC_PER_MSEC));
 	else
-		CELL(r, EF_SIGKILL, "stays (%c after %.1f s, SIGKILL pending)",
-		     proc_state(sk->pid) ?: '?', (double)CELL_NS / NSEC_PER_SEC);
+		CELL(r, EF_SIGKILL, "stays (%c after %.1f s, SIGKILL %spending)",
+		     proc_state(sk->pid) ?: '?', (double)CELL_NS / NSEC_PER_SEC,
+		     proc_signal_pending(sk->pid, SIGNAL_BIT(SIGKILL)) ? "" : "not ");
 	if (!cg_top[0])
 		CELL(r, EF_CGKILL, "not measured (no cgroup v2)");
 	else if (!have_kill)
@@ -959,8 +973,9 @@ static void act(struct row *r)
 		CELL(r, EF_CGKILL, "ends (%llu ms)",
 		     (unsigned long long)((ck->ended_ns - t0) / NSEC_PER_MSEC));
 	else
-		CELL(r, EF_CGKILL, "stays (%c after %.1f s)",
-		     proc_state(ck->pid) ?: '?', (double)CELL_NS / NSEC_PER_SEC);
+		CELL(r, EF_CGKILL, "stays (%c after %.1f s, SIGKILL %spending)",
+		     proc_state(ck->pid) ?: '?', (double)CELL_NS / NSEC_PER_SEC,
+		     proc_signal_pending(ck->pid, SIGNAL_BIT(SIGKILL)) ? "" : "not ");
 	if (!cg_top[0])
 		CELL(r, EF_FREEZE, "not measured (no cgroup v2)");
 	else if (frozen)
@@ -1272,6 +1287,14 @@ int cmd_effects(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	{
+		ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+
+		if (n > 0)
+			self_exe[n] = '\0';
+		else
+			snprintf(self_exe, sizeof(self_exe), "/proc/self/exe");
+	}
 	interrupt_block(&stop_set);
 	signal(SIGPIPE, SIG_IGN);
 	/* The keepers outlive their sleepers: they are ours to reap. */
