@@ -841,9 +841,10 @@ static void measure(struct row *r)
 				 * With NO_HZ a sample can miss tasks that went
 				 * to sleep on a CPU that then idled (their count
 				 * is folded in at the next one), and the tasks
-				 * running at a sample add to it: one that does
-				 * not count them all gets a second, and they
-				 * count if either does, not if either does not.
+				 * running at a sample (kernel workers in D too)
+				 * add to it: one that does not count them all
+				 * gets a second, and they count if either does.
+				 * The kernel counts all of a kind or none.
 				 */
 				if (n[samples - 1] >= all - 0.5 || samples == 2)
 					load_done = true;
@@ -862,14 +863,12 @@ static void measure(struct row *r)
 	io1 = iowait_ticks();
 	if (samples == 1) {
 		CELL(r, EF_LOADAVG, "%s (%.1f counted of %u%s; %.2f -> %.2f)",
-		     n[0] >= all - 0.5 ? "yes" : n[0] < all / 2.0 ? "no" : "partly",
+		     n[0] >= all - 0.5 ? "yes" : "no",
 		     n[0], all, r->have_holder ? ", the holder's 1 taken off" : "",
 		     la[0], la[1]);
 	} else {
-		double lo = n[0] < n[1] ? n[0] : n[1], hi = n[0] + n[1] - lo;
-
 		CELL(r, EF_LOADAVG, "%s (%.1f, then %.1f counted of %u%s; %.2f -> %.2f -> %.2f)",
-		     hi >= all - 0.5 ? "yes" : lo < all / 2.0 ? "no" : "partly",
+		     n[0] >= all - 0.5 || n[1] >= all - 0.5 ? "yes" : "no",
 		     n[0], n[1], all, r->have_holder ? ", the holder's 1 taken off" : "",
 		     la[0], la[1], la[2]);
 	}
