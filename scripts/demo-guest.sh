@@ -59,6 +59,7 @@ main() {
 # of the README's "What each D moves"; tests/vm/73-effects.sh checks it).
 effects() {
 	printf '\n== What each kind of sleep moves: dstate effects --hung-task --brief ==\n'
+	ensure_loaded
 	if ! dstate effects --hung-task --brief; then
 		scn_failed=$((scn_failed + 1))
 		echo "dstate effects could not measure every row (above)."

@@ -1327,6 +1327,8 @@ int cmd_effects(int argc, char **argv)
 	for (i = 0; i < nchosen; i++)
 		if (rows[i].failed)
 			pr_err("%s: %s", rows[i].k->name, rows[i].note);
+		else if (!strncmp(rows[i].note, "not run", 7))
+			pr_warn("%s: %s", rows[i].k->name, rows[i].note);
 	free(rows);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
