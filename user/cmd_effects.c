@@ -521,6 +521,35 @@ static void inst_park_helpers(struct row *r, struct inst *in)
 	(void)done;
 }
 
+static void inst_signal_helpers(const struct inst *in, int sig);
+
+/* Until every helper shows T (or is gone); false if one does not in 2 s. */
+static bool helpers_stopped(struct row *r)
+{
+	uint64_t deadline = now_ns() + 2 * NSEC_PER_SEC;
+	unsigned int i, j, left;
+	char l;
+
+	for (;;) {
+		left = 0;
+		for (i = 0; i < r->n; i++)
+			for (j = 0; j < r->in[i].nhelpers; j++) {
+				l = proc_state(r->in[i].helpers[j]);
+				left += l && l != 'T' && l != 'Z' && l != 'X';
+			}
+		if (!left)
+			return true;
+		if (now_ns() >= deadline) {
+			snprintf(r->note, sizeof(r->note),
+				 "%u helpers did not stop on SIGSTOP", left);
+			r->failed = true;
+			return false;
+		}
+		if (!nap_ms(5))
+			return false;
+	}
+}
+
 static void inst_signal_helpers(const struct inst *in, int sig)
 {
 	unsigned int i;
@@ -1159,8 +1188,19 @@ static void run_row(struct row *r, unsigned int index)
 	} else if (!wait_asleep(r, r->in, r->n, k->method)) {
 		goto out;
 	}
-	for (i = 0; i < r->n; i++)
+	/*
+	 * The helpers out of the way, and stopped while all is measured: a
+	 * keeper or FUSE daemon that polls every 10 ms is running now and
+	 * then, and six of them, slowed by emulation, added up to 5 to a
+	 * load sample.  Nothing the kernel shows of the sleepers needs them
+	 * running until they are told to let go.
+	 */
+	for (i = 0; i < r->n; i++) {
 		inst_park_helpers(r, &r->in[i]);
+		inst_signal_helpers(&r->in[i], SIGSTOP);
+	}
+	if (!helpers_stopped(r))
+		goto out;
 	measure(r);
 	if (r->failed || stop_sig)
 		goto out;
