@@ -13,9 +13,9 @@
  * (SIGKILL, cgroup.kill, cgroup.freeze), all under a parent cgroup of
  * dstate's own.  The helpers a method forks (a keeper, a FUSE daemon, a
  * vfork child) are moved to a sibling cgroup, so that each cgroup holds
- * the sleeper alone, and are stopped while the three are acted on, so
- * that what ends or keeps a sleeper is the kernel, never a helper that
- * noticed the signal.  Everything is undone after the row, and on
+ * the sleeper alone, and are stopped while the row is measured, so that
+ * they add nothing to the load and what ends or keeps a sleeper is the
+ * kernel, never a helper that noticed the signal.  Everything is undone after the row, and on
  * SIGINT, SIGTERM or SIGHUP, which are blocked and taken only where
  * effects waits.
  */
