@@ -7,9 +7,9 @@
 #
 # main (the default) runs the scenarios of a machine that stays healthy:
 # container teardown (cgroup.kill, cgroup.freeze), a supervisor's timeout,
-# the load average, rmmod of a module in use, what each kind of sleep
-# moves (dstate effects), and the hung-task detector
-# (last: its permanent sleeper pins the module until the VM powers off).
+# the load average, rmmod of a module in use, the hung-task detector, and
+# what each kind of sleep moves (dstate effects)
+# (its permanent sleeper pins the module until the VM powers off).
 # force and norefcount are the two halves of the refcount lesson that oops
 # the kernel on purpose; scripts/demo.sh runs each in a VM of its own.
 #
@@ -51,8 +51,12 @@ main() {
 	scn_supervisor uninterruptible
 	scn_loadavg uninterruptible idle
 	scn_refcount_normal
-	effects
 	scn_hungtask "killable idle" "uninterruptible permanent kthread:uninterruptible"
+	# After it: run before it, with its hung-task timeout lowered and put
+	# back row by row, the detector then stayed silent for the scenario's
+	# 40 s on 6.1 (not understood yet).  Its permanent sleeper counts 1 in
+	# the load; effects counts only its own sleepers otherwise.
+	effects
 }
 
 # What each kind of sleep moves, measured by 'dstate effects' (the table
