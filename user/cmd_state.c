@@ -18,6 +18,7 @@
 #include "lib/device.h"
 #include "lib/modes.h"
 #include "lib/procfs.h"
+#include "lib/pstate.h"
 #include "lib/shape.h"
 #include "lib/text.h"
 
@@ -49,161 +50,8 @@ static void state_usage(void)
 	       " -V, --version   the version\n");
 }
 
-struct tstate {
-	pid_t tid;
-	struct proc_stat st;
-	char wchan[128];
-	bool fuse_wait;		/* in request_wait_answer(), by wchan or stack */
-	bool have_ts;		/* the module answered */
-	int ts_err;		/* or why not: -errno */
-	struct dstate_task_state ts;
-};
-
-struct pstate {
-	pid_t pid;
-	struct proc_stat st;
-	struct proc_status status;
-	struct proc_shape shape;
-	bool have_shape;
-	struct tstate *threads;		/* reused from one process to the next */
-	size_t threads_cap;
-	size_t nthreads;
-	const struct tstate *worst;	/* the most blocking thread */
-	bool kthread;
-	char stack[4096];
-	bool have_stack;
-	int killable;			/* 1 yes, 0 no, -1 unknown */
-	char why[160];			/* why not, or why unknown */
-};
-
 static bool opt_threads;
 static int dev_fd = -1;
-
-/*
- * Does @t wait for a FUSE answer?  wchan says so where the kernel fills
- * it in; 5.10's is always 0, and there the stack (root only) tells.
- */
-static void find_fuse_wait(pid_t pid, struct tstate *t)
-{
-	char stack[2048];
-
-	if (!strcmp(t->wchan, "request_wait_answer")) {
-		t->fuse_wait = true;
-		return;
-	}
-	if (t->wchan[0] || (t->st.state != 'S' && t->st.state != 'D'))
-		return;
-	if (!proc_read_task_stack(pid, t->tid, stack, sizeof(stack)))
-		t->fuse_wait = strstr(stack, "request_wait_answer") != NULL;
-}
-
-/*
- * Would SIGKILL end what this thread is doing now?  1 yes, 0 no, -1
- * unknown: a D without the module's word could be either.
- */
-static int thread_killable(const struct tstate *t)
-{
-	/*
-	 * A FUSE request: SIGKILL takes it back while it is queued, but once
-	 * the daemon has read it the kernel waits for the answer, in D.
-	 * Nothing outside the daemon shows which.
-	 */
-	if (t->fuse_wait)
-		return -1;
-	if (t->have_ts) {
-		switch (t->ts.kind) {
-		case DSTATE_TASK_RUNNING:
-		case DSTATE_TASK_INTERRUPTIBLE:
-		case DSTATE_TASK_KILLABLE:
-		case DSTATE_TASK_STOPPED:
-		case DSTATE_TASK_TRACED:
-			return 1;
-		case DSTATE_TASK_UNINTERRUPTIBLE:
-		case DSTATE_TASK_IDLE:
-			return 0;
-		default:
-			return -1;
-		}
-	}
-	switch (t->st.state) {
-	case 'R':
-	case 'S':
-	case 'T':
-	case 't':
-		return 1;
-	case 'I':
-		return 0;	/* TASK_IDLE is uninterruptible */
-	default:
-		return -1;
-	}
-}
-
-/* Orders killable answers: yes 0 < unknown 1 < no 2. */
-static int stuckness(int killable)
-{
-	return killable > 0 ? 0 : killable < 0 ? 1 : 2;
-}
-
-/* Why the module could not tell a D thread apart, for "unknown". */
-static const char *unknown_why(const struct tstate *t)
-{
-	if (t->fuse_wait)
-		return "a FUSE request: SIGKILL ends it only if the daemon has not read it";
-	if (dev_fd < 0)
-		return "load the module to tell killable from uninterruptible";
-	if (t->ts_err == -ESRCH && cap_effective(CAP_SYS_ADMIN) != 1)
-		return "the module shows another user's threads only to CAP_SYS_ADMIN";
-	return "the module did not say";
-}
-
-/*
- * The process: killable only if every thread is; its state is its most
- * blocking thread's, and among equals the least killable one's.
- */
-static void judge(struct pstate *p)
-{
-	const struct tstate *unknown = NULL, *stuck = NULL;
-	bool alive = false;
-	size_t i;
-
-	p->worst = &p->threads[0];
-	for (i = 0; i < p->nthreads; i++) {
-		const struct tstate *t = &p->threads[i];
-		int k = thread_killable(t), rank = state_rank(t->st.state);
-		int wrank = state_rank(p->worst->st.state);
-
-		/* A dead thread (Z, X) holds nothing back. */
-		if (rank > state_rank('Z')) {
-			alive = true;
-			if (!k && !stuck)
-				stuck = t;
-			if (k < 0 && !unknown)
-				unknown = t;
-		}
-		if (rank > wrank ||
-		    (rank == wrank && stuckness(k) > stuckness(thread_killable(p->worst))))
-			p->worst = t;
-	}
-	p->why[0] = '\0';
-	if (p->kthread) {
-		p->killable = 0;
-		snprintf(p->why, sizeof(p->why), "a kernel thread: signals do not end it");
-	} else if (stuck) {
-		p->killable = 0;
-		snprintf(p->why, sizeof(p->why), "thread %d is %s", (int)stuck->tid,
-			 stuck->st.state == 'I' ? "idle (TASK_IDLE)" :
-			 "in an uninterruptible sleep");
-	} else if (!alive) {
-		p->killable = -1;
-		snprintf(p->why, sizeof(p->why), "it has ended: only its parent can reap it");
-	} else if (unknown) {
-		p->killable = -1;
-		snprintf(p->why, sizeof(p->why), "thread %d is in %c: %s",
-			 (int)unknown->tid, unknown->st.state, unknown_why(unknown));
-	} else {
-		p->killable = 1;
-	}
-}
 
 static const char *kind(const struct tstate *t)
 {
@@ -441,65 +289,6 @@ static void print_text(const struct pstate *p)
 		text_threads(p);
 }
 
-/* After its stat and wchan: a FUSE wait, and the module's word. */
-static void read_kernel_side(pid_t pid, struct tstate *t)
-{
-	find_fuse_wait(pid, t);
-	if (dev_fd >= 0) {
-		t->ts_err = dev_task_state(dev_fd, t->tid, &t->ts);
-		t->have_ts = !t->ts_err;
-	}
-}
-
-/*
- * Read every thread of @p->pid.  Threads that end meanwhile are left out;
- * when none is left to read, the process's own stat stands in for its one
- * thread.  0, or -ENOMEM.
- */
-static int read_threads(struct pstate *p)
-{
-	size_t need;
-	pid_t *tids = NULL;
-	int n, i;
-
-	n = proc_list_tasks(p->pid, &tids);
-	if (n == -ENOMEM)
-		return n;
-	need = n > 0 ? (size_t)n : 1;
-	if (need > p->threads_cap) {
-		struct tstate *t = reallocarray(p->threads, need, sizeof(*t));
-
-		if (!t) {
-			free(tids);
-			return -ENOMEM;
-		}
-		p->threads = t;
-		p->threads_cap = need;
-	}
-	memset(p->threads, 0, need * sizeof(*p->threads));
-	for (i = 0; i < n; i++) {
-		struct tstate *t = &p->threads[p->nthreads];
-
-		t->tid = tids[i];
-		if (proc_read_task_stat(p->pid, t->tid, &t->st))
-			continue;
-		proc_read_task_wchan(p->pid, t->tid, t->wchan, sizeof(t->wchan));
-		read_kernel_side(p->pid, t);
-		p->nthreads++;
-	}
-	free(tids);
-	if (!p->nthreads) {
-		struct tstate *t = &p->threads[0];
-
-		t->tid = p->pid;
-		t->st = p->st;
-		proc_read_wchan(p->pid, t->wchan, sizeof(t->wchan));
-		read_kernel_side(p->pid, t);
-		p->nthreads = 1;
-	}
-	return 0;
-}
-
 /*
  * Read, judge and print one process into @p: 0, or an error already
  * reported.  Each process is printed as soon as it is read, and @p and its
@@ -508,31 +297,15 @@ static int read_threads(struct pstate *p)
  */
 static int state_one(struct pstate *p, pid_t pid, bool first)
 {
-	struct tstate *threads = p->threads;
-	size_t cap = p->threads_cap;
 	int ret;
 
-	memset(p, 0, sizeof(*p));
-	p->threads = threads;
-	p->threads_cap = cap;
-	p->pid = pid;
-	ret = proc_read_stat(p->pid, &p->st);
-	if (!ret)
-		ret = proc_read_status(p->pid, &p->status);
+	ret = pstate_read(p, pid, dev_fd);
 	if (ret) {
-		pr_err("could not read the state of pid %d: %s", (int)p->pid,
+		pr_err("could not read the %s of pid %d: %s",
+		       ret == -ENOMEM ? "threads" : "state", (int)pid,
 		       strerror(ret == -ESRCH ? ESRCH : -ret));
 		return ret;
 	}
-	ret = read_threads(p);
-	if (ret) {
-		pr_err("could not read the threads of pid %d: %s", (int)p->pid,
-		       strerror(-ret));
-		return ret;
-	}
-	p->kthread = p->st.flags & PROC_PF_KTHREAD;
-	p->have_shape = !p->kthread && !proc_read_shape(p->pid, &p->shape);
-	judge(p);
 	p->have_stack = !proc_read_task_stack(p->pid, p->worst->tid, p->stack,
 					      sizeof(p->stack));
 	if (opt_json) {
@@ -590,6 +363,6 @@ int cmd_state(int argc, char **argv)
 		printf("%s]\n}\n", first ? "" : "\n  ");
 	if (dev_fd >= 0)
 		close(dev_fd);
-	free(p.threads);
+	pstate_free(&p);
 	return status;
 }

@@ -25,9 +25,11 @@ static const struct {
 	  "insert the module with libkmod" },
 	{ "unload", cmd_unload, "[--force]", "remove the module" },
 	{ "info", cmd_info, "", "the module: loaded, version, refcount, sleepers, taint" },
-	{ "sleep", cmd_sleep, "MODE [--timeout DUR] [--tag N]",
+	{ "sleep", cmd_sleep, "MODE [--timeout DUR] [--tag N] [--request-timeout DUR]",
 	  "sleep in MODE; say how it ended" },
-	{ "spawn", cmd_spawn, "MODE [-n N] [--timeout DUR] [--tag N] [--kthread] [-o LIST] [-r|-P]",
+	{ "spawn", cmd_spawn,
+	  "MODE [-n N] [--timeout DUR] [--tag N] [--kthread]\n"
+	  "        [--threads N] [--zombie-leader] [--pidns] [-o LIST] [-r|-P]",
 	  "start N processes in MODE and leave them there" },
 	{ "release", cmd_release, "(--all | --pid PID | --tag N)",
 	  "wake module sleepers" },
@@ -42,6 +44,8 @@ static const struct {
 	  "check each mode against each signal" },
 	{ "drill", cmd_drill, "MODE --stop CMD [--probe CMD] [--wake-after DUR] [--expect-...]",
 	  "judge a supervisor's stop against a process in D" },
+	{ "effects", cmd_effects, "[KIND...] [-n COUNT] [--hung-task] [-b] [-o LIST] [-r|-P]",
+	  "measure what each kind of sleep moves: load, procs_blocked, hung task, kill, freeze" },
 	{ "cleanup", cmd_cleanup, "[-o LIST] [-r|-P]",
 	  "undo what a killed dstate left (frozen mounts, helpers, loops)" },
 };
@@ -74,7 +78,7 @@ static void usage(void)
 	       " -V, --version        the version\n\n"
 	       "DUR is 500ms, 2s, 1m or plain seconds.  Exit status: 0 success,\n"
 	       "1 failure, 2 usage error, 124 timeout (wait).  The commands that\n"
-	       "print a table (spawn, ls, matrix, cleanup) take -o, --list-columns,\n"
+	       "print a table (spawn, ls, matrix, effects, cleanup) take -o, --list-columns,\n"
 	       "--noheadings, -r and -P as util-linux's do.  See dstate(1).\n",
 	       DSTATE_DEVICE);
 }

@@ -103,5 +103,6 @@ int cmd_wait(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
+int cmd_effects(int argc, char **argv);
 
 #endif

@@ -215,7 +215,7 @@ ok $? "--device naming a missing node: an error without the load hint (exit $r)"
 [ $r = 0 ] && grep -q '^ dstate wait' "$tmp/out" && [ ! -s "$tmp/err" ]
 ok $? "dstate help wait prints wait's usage (exit $r)"
 vers=0
-for c in load unload info sleep spawn release ls state watch wait matrix cleanup; do
+for c in load unload info sleep spawn release ls state watch wait matrix effects cleanup; do
 	"$D" "$c" -V 2> /dev/null | grep -q '^dstate [0-9]' || vers=$((vers + 1))
 done
 ok $vers "-V prints the version after every command ($vers did not)"

@@ -42,7 +42,7 @@ usage_case() {	# usage_case WANT ARGS...
 
 # --- every table command: --list-columns, --help, -o errors -------------
 
-for c in spawn ls matrix cleanup; do
+for c in spawn ls matrix effects cleanup; do
 	"$D" "$c" --help > "$tmp/help" 2>&1
 	sed -n '/^Available output columns/,$p' "$tmp/help" |
 		awk 'NR > 2 && NF { print $1 }' > "$tmp/help.cols"

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,12 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup2.h"
 #include "cleanup.h"
 #include "dmsuspend.h"
 #include "duration.h"
 #include "procfs.h"
 
 #define FSFREEZE_PREFIX	"dstate-fsfreeze."
+#define EFFECTS_PREFIX	"dstate-effects."
 #define DM_PREFIX	"dstate-dm."
 #define DIR_SUFFIX_LEN	6		/* mkdtemp's XXXXXX */
 #define MAX_ITEMS	64
@@ -373,6 +376,63 @@ static void remove_dirs(struct cleanup *c)
 	closedir(d);
 }
 
+/* Remove the cgroup @dir, a leaf, and say so: what is in it is killed. */
+static void remove_cgroup(struct cleanup *c, const char *dir)
+{
+	int ret = cgroup2_remove(dir, 2 * NSEC_PER_SEC);
+
+	say(c, "removed", dir, ret ? -ret : 0);
+}
+
+/*
+ * What 'dstate effects' leaves when it is killed: its cgroups,
+ * /sys/fs/cgroup/dstate-effects.PID/KIND/LEAF, with its sleepers in them,
+ * whose helpers kill_helpers() has ended.  Not those of an effects still
+ * running (its pid alive, named dstate).
+ */
+static void remove_effects_cgroups(struct cleanup *c)
+{
+	char top[PATH_MAX], row[PATH_MAX], leaf[PATH_MAX], comm[32];
+	struct dirent *e, *k, *l;
+	DIR *d, *dk, *dl;
+	pid_t owner;
+
+	d = opendir(CGROUP2_ROOT);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, EFFECTS_PREFIX, strlen(EFFECTS_PREFIX)))
+			continue;
+		owner = (pid_t)atoi(e->d_name + strlen(EFFECTS_PREFIX));
+		snprintf(top, sizeof(top), "/proc/%d/comm", (int)owner);
+		if (owner > 0 && read_file(top, comm, sizeof(comm)) > 0 &&
+		    !strcmp(comm, "dstate\n"))
+			continue;
+		snprintf(top, sizeof(top), "%s/%s", CGROUP2_ROOT, e->d_name);
+		dk = opendir(top);
+		while (dk && (k = readdir(dk))) {
+			if (k->d_type != DT_DIR || k->d_name[0] == '.')
+				continue;
+			snprintf(row, sizeof(row), "%.2000s/%.200s", top, k->d_name);
+			dl = opendir(row);
+			while (dl && (l = readdir(dl))) {
+				if (l->d_type != DT_DIR || l->d_name[0] == '.')
+					continue;
+				snprintf(leaf, sizeof(leaf), "%.2200s/%.200s", row,
+					 l->d_name);
+				remove_cgroup(c, leaf);
+			}
+			if (dl)
+				closedir(dl);
+			remove_cgroup(c, row);
+		}
+		if (dk)
+			closedir(dk);
+		remove_cgroup(c, top);
+	}
+	closedir(d);
+}
+
 int cleanup_run(const char *tmpdir, cleanup_report_fn report, void *arg)
 {
 	struct cleanup c = {
@@ -393,5 +453,6 @@ int cleanup_run(const char *tmpdir, cleanup_report_fn report, void *arg)
 	unmount_all(&c);
 	detach_loops(&c);
 	remove_dirs(&c);
+	remove_effects_cgroups(&c);
 	return c.failed;
 }

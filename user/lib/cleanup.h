@@ -9,7 +9,9 @@
  * directories.  Only dstate's own are touched: directories named
  * dstate-fsfreeze.XXXXXX right under @tmpdir (what fsfreeze_setup()
  * makes), the mounts and loop devices inside them, and processes whose
- * comm is one of the names in cleanup.c that dstate gives its helpers.
+ * comm is one of the names in cleanup.c that dstate gives its helpers, and
+ * the cgroups /sys/fs/cgroup/dstate-effects.PID of an 'effects' that is
+ * gone (what is still in them is killed).
  */
 
 /* What was undone (@err 0) or could not be (@err a positive errno). */
