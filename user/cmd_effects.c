@@ -603,7 +603,7 @@ static void kmsg_line(const char *msg, void *arg)
 			r->sysrq_pid[i] = true;
 			r->sysrq_seen++;
 		}
-		if (strncmp(msg, "INFO: task ", 11))
+		if (strncmp(msg, "INFO: task ", 11) != 0)
 			continue;
 		snprintf(who, sizeof(who), ":%d blocked for more than", (int)in->pid);
 		if (!strstr(msg, who))
@@ -789,7 +789,7 @@ static double load_counted(double before, double after, bool holder)
 static void measure(struct row *r)
 {
 	unsigned int all = r->n, i;
-	long long pb, pbs[5], io0, io1;
+	long long pb, pbs[5] = { 0 }, io0, io1;
 	uint64_t t0, hung_t0 = 0, load_end, hung_end = 0;
 	double la[3], n[2];
 	unsigned int samples = 0;
@@ -1103,7 +1103,10 @@ static void run_row(struct row *r, unsigned int index)
 		snprintf(r->note, sizeof(r->note), "%s", why);
 		return;
 	}
-	r->want = k->flags & KIND_FROZEN ? 'S' : method_lookup(k->method)->letter;
+	if (k->flags & KIND_FROZEN)
+		r->want = 'S';
+	else
+		r->want = method_lookup(k->method)->letter;
 	r->n = opt_count + NCELL;
 	r->tag = 0x6566660000000000ULL | ((uint64_t)getpid() << 8) | index; /* "eff" */
 	if (cg_top[0]) {
@@ -1299,7 +1302,7 @@ int cmd_effects(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	for (; optind < argc; optind++) {
-		for (j = 0; j < NKINDS && strcmp(kinds[j].name, argv[optind]); j++)
+		for (j = 0; j < NKINDS && strcmp(kinds[j].name, argv[optind]) != 0; j++)
 			;
 		if (j == NKINDS)
 			return usage_error("effects", "unknown kind '%s'", argv[optind]);
@@ -1343,8 +1346,9 @@ int cmd_effects(int argc, char **argv)
 		kmsg.fd = -1;
 	top_cgroup();
 
-	for (i = 0; i < nchosen && !stop_sig; i++) {
+	for (i = 0; i < nchosen; i++)
 		rows[i].k = chosen[i];
+	for (i = 0; i < nchosen && !stop_sig; i++) {
 		run_row(&rows[i], i);
 		failed += rows[i].failed;
 	}

@@ -401,7 +401,7 @@ static void remove_effects_cgroups(struct cleanup *c)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, EFFECTS_PREFIX, strlen(EFFECTS_PREFIX)))
+		if (strncmp(e->d_name, EFFECTS_PREFIX, strlen(EFFECTS_PREFIX)) != 0)
 			continue;
 		owner = (pid_t)atoi(e->d_name + strlen(EFFECTS_PREFIX));
 		snprintf(top, sizeof(top), "/proc/%d/comm", (int)owner);
