@@ -37,6 +37,7 @@
 #include "dstate.h"
 #include "lib/caps.h"
 #include "lib/cgroup2.h"
+#include "lib/cleanup.h"
 #include "lib/device.h"
 #include "lib/duration.h"
 #include "lib/interrupt.h"
@@ -261,27 +262,12 @@ static int sysctl_path(const char *name, char *path, size_t len)
 	return snprintf(path, len, "/proc/sys/kernel/%s", name) >= (int)len;
 }
 
-static int write_str(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static int sysctl_write(const char *name, const char *val)
 {
 	char path[128];
 
 	sysctl_path(name, path, sizeof(path));
-	return write_str(path, val);
+	return write_file(path, val);
 }
 
 /* Read what the sysctls are now, before anything is changed. */
@@ -301,11 +287,46 @@ static int hung_save(void)
 	return 0;
 }
 
+/*
+ * What they were, in $TMPDIR/dstate-effects.PID.sysctl while they are
+ * lowered (cleanup.h): if this process is killed by SIGKILL, 'dstate
+ * cleanup' puts them back from it.  Written whole, then renamed.
+ */
+static char hung_record[PATH_MAX];
+
+static void hung_record_write(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char part[PATH_MAX + 8];
+	unsigned int i;
+	int fd, ok;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	snprintf(hung_record, sizeof(hung_record), EFFECTS_SYSCTL_FMT, tmp,
+		 (int)getpid());
+	snprintf(part, sizeof(part), "%s.part", hung_record);
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ok = fd >= 0;
+	for (i = 0; ok && i < NHUNG; i++)
+		ok = dprintf(fd, "%s %s\n", hung_sysctls[i].name, hung_saved[i]) > 0;
+	if (fd >= 0)
+		ok = !close(fd) && ok;
+	if (ok && !rename(part, hung_record))
+		return;
+	pr_warn("could not keep the hung-task sysctls in %s (%s): if this process is killed by SIGKILL, 'dstate cleanup' cannot put them back",
+		hung_record, strerror(errno));
+	unlink(part);
+	hung_record[0] = '\0';
+}
+
 static int hung_lower(void)
 {
 	unsigned int i;
 	int ret;
 
+	if (!hung_lowered)
+		hung_record_write();
 	hung_lowered = true;
 	for (i = 0; i < NHUNG; i++) {
 		ret = sysctl_write(hung_sysctls[i].name, hung_sysctls[i].value);
@@ -327,6 +348,8 @@ static void hung_restore(void)
 			pr_warn("could not put kernel.%s back to %s",
 				hung_sysctls[i].name, hung_saved[i]);
 	hung_lowered = false;
+	if (hung_record[0])
+		unlink(hung_record);
 }
 
 /* --- /proc ----------------------------------------------------------- */
@@ -825,7 +848,7 @@ static void measure(struct row *r)
 		r->sysrq_reading = false;
 		memset(r->sysrq_pid, 0, sizeof(r->sysrq_pid));
 		r->sysrq_seen = 0;
-		if (write_str("/proc/sysrq-trigger", "w") == 0) {
+		if (write_file("/proc/sysrq-trigger", "w") == 0) {
 			kmsg_read_new(&kmsg, kmsg_line, r);
 			CELL(r, EF_SYSRQ, "%s (%u of %u)",
 			     share(r->sysrq_seen, opt_count), r->sysrq_seen, opt_count);

@@ -148,16 +148,21 @@ check "SIGINT: no sleeper, helper, cgroup, mount or map left" nothing_left
 check "SIGINT: the hung-task sysctls as before" [ "$(sysctl_values)" = "$before" ]
 
 # SIGKILL: its sleepers die with it (PDEATHSIG; a killable one at once),
-# its cgroups stay, for 'dstate cleanup'.
-dstate effects killable > /dev/null 2>&1 &
+# its cgroups and the lowered sysctls stay, for 'dstate cleanup', which
+# puts them back from the record effects keeps in $TMPDIR.
+dstate effects --hung-task killable > /dev/null 2>&1 &
 pid=$!
 measured() {
 	for _c in /sys/fs/cgroup/dstate-effects.$pid/killable/measured/cgroup.events; do
 		grep -q 'populated 1' "$_c" 2> /dev/null
 	done
 }
-wait_for 60 measured
-check "SIGKILL: its sleepers are in their cgroup" measured
+wait_for 60 eval 'measured && lowered'
+check "SIGKILL: its sleepers are in their cgroup, the sysctls lowered" \
+	eval 'measured && lowered'
+record=${TMPDIR:-/tmp}/dstate-effects.$pid.sysctl
+check "SIGKILL: what they were is kept in $record" \
+	grep -q '^hung_task_timeout_secs ' "$record"
 kill -KILL "$pid"
 wait "$pid"
 empty() { ! grep -q 'populated 1' /sys/fs/cgroup/dstate-effects.$pid/cgroup.events; }
@@ -169,6 +174,8 @@ rc=$?
 sed 's/^/#   /' /tmp/effects.cleanup
 check "dstate cleanup removes them (exit $rc)" \
 	eval '[ "$rc" = 0 ] && grep -q "removed /sys/fs/cgroup/dstate-effects.$pid\$" /tmp/effects.cleanup'
+check "dstate cleanup puts the hung-task sysctls back ($(sysctl_values))" \
+	eval '[ "$(sysctl_values)" = "$before" ] && grep -q "^restored kernel.hung_task_timeout_secs=" /tmp/effects.cleanup && [ ! -e "$record" ]'
 wait_for 20 nothing_left
 check "SIGKILL and cleanup: no sleeper, helper, cgroup, mount or map left" nothing_left
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -384,6 +385,90 @@ static void remove_cgroup(struct cleanup *c, const char *dir)
 	say(c, "removed", dir, ret ? -ret : 0);
 }
 
+/* Is the 'dstate effects' of pid @owner still running (named dstate)? */
+static bool effects_alive(pid_t owner)
+{
+	char path[64], comm[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)owner);
+	return owner > 0 && read_file(path, comm, sizeof(comm)) > 0 &&
+	       !strcmp(comm, "dstate\n");
+}
+
+/* A hung-task sysctl's name, and a decimal value: nothing else is written. */
+static bool hung_sysctl_ok(const char *name, const char *value)
+{
+	size_t i;
+
+	if (strncmp(name, "hung_task_", 10) != 0 || strlen(name) > 40)
+		return false;
+	for (i = 0; name[i]; i++)
+		if (!islower((unsigned char)name[i]) && name[i] != '_')
+			return false;
+	i = value[0] == '-';
+	if (!value[i] || strlen(value) > 20)
+		return false;
+	for (; value[i]; i++)
+		if (!isdigit((unsigned char)value[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The hung-task sysctls a killed 'dstate effects' left lowered: put back
+ * what its record says they were, the timeout first (the record's last
+ * line), then delete the record.  Only a record this user owns, that no
+ * one else may write, and only hung_task_* names with decimal values.
+ */
+static void restore_effects_sysctls(struct cleanup *c)
+{
+	char path[PATH_MAX], buf[512], what[128], names[8][48], values[8][24];
+	struct dirent *e;
+	struct stat st;
+	int owner, end, n, i, fd, ret;
+	ssize_t len;
+	char *line, *save;
+	DIR *d;
+
+	d = opendir(c->tmpdir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		end = 0;
+		if (sscanf(e->d_name, "dstate-effects.%d.sysctl%n", &owner, &end) != 1 ||
+		    e->d_name[end] != '\0' || effects_alive(owner))
+			continue;
+		snprintf(path, sizeof(path), EFFECTS_SYSCTL_FMT, c->tmpdir, owner);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = -1;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    !(st.st_mode & 022))
+			len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len < 0)
+			continue;
+		buf[len] = '\0';
+		n = 0;
+		for (line = strtok_r(buf, "\n", &save); line && n < 8;
+		     line = strtok_r(NULL, "\n", &save))
+			if (sscanf(line, "%47s %23s", names[n], values[n]) == 2 &&
+			    hung_sysctl_ok(names[n], values[n]))
+				n++;
+		for (i = n - 1; i >= 0; i--) {
+			char sysctl[96];
+
+			snprintf(sysctl, sizeof(sysctl), "/proc/sys/kernel/%s", names[i]);
+			ret = write_file(sysctl, values[i]);
+			snprintf(what, sizeof(what), "kernel.%s=%s", names[i], values[i]);
+			say(c, "restored", what, ret ? -ret : 0);
+		}
+		say(c, "removed", path, unlink(path) ? errno : 0);
+	}
+	closedir(d);
+}
+
 /*
  * What 'dstate effects' leaves when it is killed: its cgroups,
  * /sys/fs/cgroup/dstate-effects.PID/KIND/LEAF, with its sleepers in them,
@@ -392,7 +477,7 @@ static void remove_cgroup(struct cleanup *c, const char *dir)
  */
 static void remove_effects_cgroups(struct cleanup *c)
 {
-	char top[PATH_MAX], row[PATH_MAX], leaf[PATH_MAX], comm[32];
+	char top[PATH_MAX], row[PATH_MAX], leaf[PATH_MAX];
 	struct dirent *e, *k, *l;
 	DIR *d, *dk, *dl;
 	pid_t owner;
@@ -404,9 +489,7 @@ static void remove_effects_cgroups(struct cleanup *c)
 		if (strncmp(e->d_name, EFFECTS_PREFIX, strlen(EFFECTS_PREFIX)) != 0)
 			continue;
 		owner = (pid_t)atoi(e->d_name + strlen(EFFECTS_PREFIX));
-		snprintf(top, sizeof(top), "/proc/%d/comm", (int)owner);
-		if (owner > 0 && read_file(top, comm, sizeof(comm)) > 0 &&
-		    !strcmp(comm, "dstate\n"))
+		if (effects_alive(owner))
 			continue;
 		snprintf(top, sizeof(top), "%s/%s", CGROUP2_ROOT, e->d_name);
 		dk = opendir(top);
@@ -454,5 +537,6 @@ int cleanup_run(const char *tmpdir, cleanup_report_fn report, void *arg)
 	detach_loops(&c);
 	remove_dirs(&c);
 	remove_effects_cgroups(&c);
+	restore_effects_sysctls(&c);
 	return c.failed;
 }

@@ -43,6 +43,21 @@ ssize_t read_file(const char *path, char *buf, size_t len)
 	return total;
 }
 
+int write_file(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* A vanished task reads as ENOENT or ESRCH, depending on the moment. */
 static int gone(int err)
 {
