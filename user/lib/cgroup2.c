@@ -30,18 +30,9 @@ bool cgroup2_mounted(void)
 int cgroup2_write(const char *dir, const char *file, const char *val)
 {
 	char path[PATH_MAX];
-	ssize_t n;
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return write_file(path, val);
 }
 
 int cgroup2_key(const char *dir, const char *file, const char *key, long *val)

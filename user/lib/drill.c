@@ -177,18 +177,10 @@ int drill_target_start(const struct dstate_method *m, uint64_t safety_ns,
 pid_t drill_child_of(pid_t pid)
 {
 	char path[64], buf[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return (pid_t)atoi(buf);
 }
 
