@@ -436,9 +436,17 @@ static void restore_effects_sysctls(struct cleanup *c)
 	while ((e = readdir(d))) {
 		end = 0;
 		if (sscanf(e->d_name, "dstate-effects.%d.sysctl%n", &owner, &end) != 1 ||
-		    e->d_name[end] != '\0' || effects_alive(owner))
+		    effects_alive(owner))
 			continue;
 		snprintf(path, sizeof(path), EFFECTS_SYSCTL_FMT, c->tmpdir, owner);
+		/* Killed while writing it, before it lowered anything. */
+		if (!strcmp(e->d_name + end, ".part")) {
+			strncat(path, ".part", sizeof(path) - strlen(path) - 1);
+			say(c, "removed", path, unlink(path) ? errno : 0);
+			continue;
+		}
+		if (e->d_name[end] != '\0')
+			continue;
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
