@@ -34,14 +34,13 @@ static long long ms_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The state letter from /proc/PID/stat: after the last ')'.  0 if gone. */
-static char letter(pid_t pid)
+/* The state letter of a stat file: after the last ')'.  0 if gone. */
+static char stat_letter(const char *path)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return 0;
@@ -52,6 +51,15 @@ static char letter(pid_t pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* The letter of /proc/PID/stat. */
+static char letter(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return stat_letter(path);
 }
 
 /* Reap whatever of ours has ended. */
@@ -281,21 +289,10 @@ static int children(void);
 /* The letter of thread @tid of @pid; 0 if gone. */
 static char tletter(pid_t pid, pid_t tid)
 {
-	char path[80], buf[1024], *p;
-	ssize_t n;
-	int fd;
+	char path[80];
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return stat_letter(path);
 }
 
 /*
