@@ -178,26 +178,10 @@ static int own_nspid(pid_t pid)
 	return (int)v;
 }
 
-/*
- * waitpid(@pid, WNOHANG) polled for @ms: true when it never reaped it
- * (the kernel would not), false when it did, with the status in *st.
- */
-static bool never_reaped(pid_t pid, unsigned int ms, int *st)
+/* waitpid(@pid, WNOHANG) polled for @ms: true once it reaps it, with *st. */
+static bool reaped_within(pid_t pid, unsigned int ms, int *st)
 {
 	uint64_t end = now_ns() + ms * NSEC_PER_MSEC;
-
-	while (now_ns() < end) {
-		if (waitpid(pid, st, WNOHANG) == pid)
-			return false;
-		sleep_ms(20);
-	}
-	return true;
-}
-
-/* Reap @pid within the deadline: true with *st. */
-static bool reaped(pid_t pid, int *st)
-{
-	uint64_t end = now_ns() + WAIT_MS * NSEC_PER_MSEC;
 
 	while (now_ns() < end) {
 		if (waitpid(pid, st, WNOHANG) == pid)
@@ -205,6 +189,18 @@ static bool reaped(pid_t pid, int *st)
 		sleep_ms(10);
 	}
 	return false;
+}
+
+/* Polled for @ms, never reaped (the kernel would not); else *st. */
+static bool never_reaped(pid_t pid, unsigned int ms, int *st)
+{
+	return !reaped_within(pid, ms, st);
+}
+
+/* Reap @pid within the deadline: true with *st. */
+static bool reaped(pid_t pid, int *st)
+{
+	return reaped_within(pid, WAIT_MS, st);
 }
 
 /* The wait status as claimed: "none" (exit 0) or a signal, "SIGKILL". */
