@@ -44,10 +44,11 @@ FNR == 1 { n++ }
 	if (after("dstate wait\x27s pidfd + poll()")) pidfd[n] = f[1]
 	if (after("waitpid(WNOHANG) every 50 ms") && !poll50[n]) poll50[n] = f[1]
 }
-function row(label, peer, fmt,    i, line) {
+# One row: for each series, the figure, its floor or peer and the ratio.
+function row(label, peer, unit, val, base, ratio,    i, line) {
 	line = "| " label " | " peer " |"
 	for (i = 1; i <= n; i++)
-		line = line " " cell[i] " |"
+		line = line sprintf(" %s %s / %s = %s |", val[i], unit, base[i], ratio[i])
 	print line
 }
 END {
@@ -56,22 +57,16 @@ END {
 	for (i = 1; i <= n; i++) {
 		line = line " " kver[i] " (" accel[i] ") |"
 		sep = sep "---|"
+		exit_r[i] = sprintf("%.2f", pidfd[i] / poll50[i])
 	}
 	print line
 	print sep
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s µs / %s = %s", wake_u[i], pipe[i], wake_ur[i])
-	row("wake latency p50, uninterruptible", "a pipe write to its reader")
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s µs / %s = %s", wake_k[i], pipe[i], wake_kr[i])
-	row("wake latency p50, killable", "a pipe write to its reader")
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s ms / %s = %s", fork_d[i], fork_p[i], fork_r[i])
-	row("10,000 forked until all seen asleep", "10,000 pipe readers")
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s ms / %s = %s", gone_d[i], gone_p[i], gone_r[i])
-	row("10,000 woken until all reaped", "10,000 pipe readers")
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s ms / %s = %s", ls[i], ps[i], ls_ps[i])
-	row("`dstate ls` of 10,000", "`ps -eLo pid,tid,stat,wchan:32,comm`")
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s ms / %s = %s", mod[i], list[i], mod_r[i])
-	row("`dstate ls -o PID,TID,COMM,MODE,TAG,AGE,LEFT` (no /proc)", "the LIST ioctl alone")
-	for (i = 1; i <= n; i++) cell[i] = sprintf("%s ms / %s = %.2f", pidfd[i], poll50[i], pidfd[i] / poll50[i])
-	row("exit seen, p50 from release, pidfd", "`waitpid(WNOHANG)` every 50 ms")
+	row("wake latency p50, uninterruptible", "a pipe write to its reader", "µs", wake_u, pipe, wake_ur)
+	row("wake latency p50, killable", "a pipe write to its reader", "µs", wake_k, pipe, wake_kr)
+	row("10,000 forked until all seen asleep", "10,000 pipe readers", "ms", fork_d, fork_p, fork_r)
+	row("10,000 woken until all reaped", "10,000 pipe readers", "ms", gone_d, gone_p, gone_r)
+	row("`dstate ls` of 10,000", "`ps -eLo pid,tid,stat,wchan:32,comm`", "ms", ls, ps, ls_ps)
+	row("`dstate ls -o PID,TID,COMM,MODE,TAG,AGE,LEFT` (no /proc)", "the LIST ioctl alone", "ms", mod, list, mod_r)
+	row("exit seen, p50 from release, pidfd", "`waitpid(WNOHANG)` every 50 ms", "ms", pidfd, poll50, exit_r)
 }
 ' "${files[@]}"
