@@ -26,6 +26,7 @@
 
 #include "dstate.h"
 #include "lib/caps.h"
+#include "lib/cgroup2.h"
 #include "lib/device.h"
 #include "lib/drill.h"
 #include "lib/duration.h"
@@ -1122,7 +1123,7 @@ in_state:
 	if (d.sig)
 		goto undo;
 	if (d.cg[0]) {
-		ret = cgroup_move(d.cg, d.target);
+		ret = cgroup2_move(d.cg, d.target);
 		if (ret) {
 			pr_err("could not move pid %d into %s: %s", (int)d.target, d.cg,
 			       strerror(-ret));

@@ -102,24 +102,6 @@ static size_t our_dir(const struct cleanup *c, const char *path)
 	return our_dir_of(c, path, NULL);
 }
 
-/* /proc/mounts escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
 /*
  * Our mount points (of @prefix's kind only, unless NULL), deepest last in
  * /proc/mounts order.  Returns how many.
@@ -136,7 +118,7 @@ static int our_mounts(const struct cleanup *c, const char *prefix,
 	while (n < max && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%255s %255s", dev, dir) != 2)
 			continue;
-		unescape(dir);
+		proc_unescape(dir);
 		if (our_dir_of(c, dir, prefix))
 			snprintf(mnt[n++], 256, "%s", dir);
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup2.h"
 #include "device.h"
 #include "drill.h"
 #include "duration.h"
@@ -303,23 +304,6 @@ unsigned int drill_kill_descendants(void)
 	return kill_below(getpid(), 0);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /*
  * Each mount of /proc/self/mountinfo: its mount point (field 5) and its
  * type (the first field after " - ").  Returns true when @fn says stop.
@@ -346,7 +330,7 @@ static bool each_mount(bool (*fn)(const char *mnt, const char *type, void *arg),
 			mnt = strtok_r(NULL, " ", &save);
 		if (!mnt || !type)
 			continue;
-		unescape(mnt);
+		proc_unescape(mnt);
 		stop = fn(mnt, type, arg);
 	}
 	free(line);
@@ -374,22 +358,6 @@ int cgroup2_root(char *buf, size_t len)
 	struct root_arg r = { buf, len };
 
 	return each_mount(is_cgroup2, &r) ? 0 : -ENOENT;
-}
-
-int cgroup_move(const char *cg, pid_t pid)
-{
-	char path[4096], num[24];
-	int fd, len, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(num, sizeof(num), "%d\n", (int)pid);
-	if (write(fd, num, (size_t)len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 static bool is_under(const char *mnt, const char *type, void *arg)

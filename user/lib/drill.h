@@ -69,8 +69,6 @@ unsigned int drill_kill_descendants(void);
  * @buf.  0, or -ENOENT when none is mounted.
  */
 int cgroup2_root(char *buf, size_t len);
-/* Write @pid into @cg's cgroup.procs.  0 or -errno. */
-int cgroup_move(const char *cg, pid_t pid);
 /* Is there a mount at or under @path (/proc/self/mountinfo)? */
 bool mounts_under(const char *path);
 

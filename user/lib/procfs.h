@@ -102,6 +102,11 @@ char *sigmask_names(uint64_t mask, const char *sep, char *buf, size_t len);
 
 /* Read a whole small file; returns bytes read or -errno. */
 ssize_t read_file(const char *path, char *buf, size_t len);
+/*
+ * Undo the \ooo escapes /proc/mounts and mountinfo put on space, tab,
+ * newline and backslash in a path, in place.
+ */
+void proc_unescape(char *s);
 /* Write @val to a /proc or /sys file in one write(); 0 or -errno. */
 int write_file(const char *path, const char *val);
 
