@@ -922,14 +922,7 @@ static void report_text(const struct drill *d, const struct verdict *v,
  */
 static bool in_fuse_wait(pid_t pid)
 {
-	char buf[4096];
-
-	if (!proc_read_wchan(pid, buf, sizeof(buf)) &&
-	    !strcmp(buf, "request_wait_answer"))
-		return true;
-	/* 5.10 shows no wchan: the stack does. */
-	return !proc_read_stack(pid, buf, sizeof(buf)) &&
-	       strstr(buf, "request_wait_answer");
+	return proc_waits_in(pid, "request_wait_answer");
 }
 
 /*
@@ -941,13 +934,7 @@ static bool in_fuse_wait(pid_t pid)
  */
 static bool in_poll(pid_t pid)
 {
-	char buf[4096];
-
-	if (proc_state(pid) != 'S')
-		return false;
-	if (!proc_read_wchan(pid, buf, sizeof(buf)) && strstr(buf, "poll"))
-		return true;
-	return !proc_read_stack(pid, buf, sizeof(buf)) && strstr(buf, "poll");
+	return proc_state(pid) == 'S' && proc_waits_in(pid, "poll");
 }
 
 static int wait_in_method(const struct drill *d, char *seen)

@@ -43,6 +43,15 @@ ssize_t read_file(const char *path, char *buf, size_t len)
 	return total;
 }
 
+bool proc_waits_in(pid_t pid, const char *fn)
+{
+	char buf[4096];
+
+	if (!proc_read_wchan(pid, buf, sizeof(buf)) && strstr(buf, fn))
+		return true;
+	return !proc_read_stack(pid, buf, sizeof(buf)) && strstr(buf, fn);
+}
+
 void proc_unescape(char *s)
 {
 	char *d = s;

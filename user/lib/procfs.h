@@ -72,6 +72,11 @@ int proc_read_task_wchan(pid_t pid, pid_t tid, char *buf, size_t len);
 /* The kernel stack (root only); -EACCES or -ENOENT otherwise. */
 int proc_read_stack(pid_t pid, char *buf, size_t len);
 int proc_read_task_stack(pid_t pid, pid_t tid, char *buf, size_t len);
+/*
+ * Does @pid sleep in a function whose name holds @fn?  By its wchan, or,
+ * where wchan says nothing (always 0 on 5.10), by its kernel stack.
+ */
+bool proc_waits_in(pid_t pid, const char *fn);
 
 /*
  * The thread ids of @pid (/proc/PID/task), ascending, malloc'd into *tids
