@@ -7,8 +7,10 @@
  * number of counted tasks by a factor 1 - e^(-5/60), about 0.08: 20 counted
  * sleepers add at least 1.4 per sample (starting below 2.5), so a rise of
  * 1.0 within 15 s cannot be chance; 40 uncounted ones, watched across
- * two samples (11 s), must not add even 0.5, where 40 miscounted ones
- * would add more than 5.
+ * two samples (11 s), must not add 1.0, where 40 miscounted ones would
+ * add 3.2 at the first sample and more than 5 by the second.  The margin
+ * is for the VM's own tasks: on a loaded CI machine, an emulated RT kernel
+ * added 0.51 with nothing of ours counted.
  */
 /* vm-options: -t 300 */
 #include <errno.h>
@@ -107,8 +109,8 @@ int main(void)
 		sleep_ms(100);
 	}
 	asleep = still_asleep(s, NR, 'I') + still_asleep(s + NR, NR, 'S');
-	tap_result(asleep == 2 * NR && peak < load0 + 0.5,
-		   "idle and interruptible sleepers do not count: over 11 s the 1-minute load stays below %.2f + 0.5 (peak %.2f, %d still asleep)",
+	tap_result(asleep == 2 * NR && peak < load0 + 1.0,
+		   "idle and interruptible sleepers do not count: over 11 s the 1-minute load stays below %.2f + 1.0 (peak %.2f, %d still asleep)",
 		   load0, peak, asleep);
 	ret = release_group(s, 2 * NR);
 	tap_result(ret == 2 * NR, "released, all %d calls return 0 (%d)",

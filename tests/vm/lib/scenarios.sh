@@ -596,10 +596,11 @@ scn_hungtask() {
 # --- 4. load average ------------------------------------------------------------
 
 # scn_loadavg COUNTED UNCOUNTED: 20 UNCOUNTED sleepers must not raise the
-# 1-minute load by 0.5 over 11 s (two of the kernel's 5 s samples: 20
-# counted ones would add over 3); 20 COUNTED ones must raise it by more
-# than 1.0 within 20 s (each sample moves it 8 % of the way to the count:
-# +1.6 at the first).
+# 1-minute load by 1.0 over 11 s (two of the kernel's 5 s samples: 20
+# counted ones would add 1.6 at the first and over 3 by the second; the
+# margin is for the VM's own tasks, which added 0.51 on an emulated RT
+# kernel in a loaded CI run); 20 COUNTED ones must raise it by more than
+# 1.0 within 20 s (each sample moves it 8 % of the way to the count).
 scn_loadavg() {
 	scn_title "Load average: 20 sleepers"
 	counted=$1 uncounted=$2
@@ -621,8 +622,8 @@ scn_loadavg() {
 	done
 	# shellcheck disable=SC2086
 	scn_check "watch /proc/loadavg for 11 s" \
-		"1-min load $(la_str "$l0") -> peak $(la_str "$peak") (< +0.50)" \
-		eval '[ "$peak" -lt $((l0 + 50)) ] && all_asleep "$(mode_letter "$uncounted")" $upids'
+		"1-min load $(la_str "$l0") -> peak $(la_str "$peak") (< +1.00)" \
+		eval '[ "$peak" -lt $((l0 + 100)) ] && all_asleep "$(mode_letter "$uncounted")" $upids'
 	dstate release --tag 101 > /dev/null
 	# shellcheck disable=SC2086
 	wait_for 10 all_gone $upids
