@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,13 +45,17 @@
 #define DRILL_UNDO_NS		(10 * NSEC_PER_SEC)
 /* A module sleeper's own timeout, beyond everything the drill waits. */
 #define DRILL_SAFETY_NS		(60 * NSEC_PER_SEC)
+/* How many sleepers a --target-cmd may be asked for. */
+#define DRILL_TARGETS_MAX	64
 
 struct drill_opts {
 	const struct dstate_method *m;
-	const char *stop, *probe, *cgroup_parent, *mounts;
+	const char *stop, *probe, *cgroup_parent, *mounts, *target_cmd;
 	uint64_t stop_deadline, wake_after, settle;
-	uint64_t probe_interval, probe_timeout;
+	uint64_t probe_interval, probe_timeout, target_wait;
+	unsigned int target_count;
 	bool cgroup;
+	char in_cgroup[PATH_MAX];	/* --in-cgroup, resolved; or "" */
 	/* expectations; have_* says which were given */
 	bool have_within, have_status, have_message, have_probe_ok, have_gone,
 	     have_cg_removed, have_honest;
@@ -58,9 +65,18 @@ struct drill_opts {
 	regex_t message_re;
 };
 
+/* A sleeper a --target-cmd started: the process, its sleeping thread. */
+struct drill_tgt {
+	unsigned long long start;	/* its starttime: not a reused pid */
+	uint64_t gone_ns;
+	pid_t pid, tid;
+	bool gone, fatal_at_wake;
+};
+
 struct drill {
 	/* Ordered by size, as clang-tidy's padding check wants. */
 	const struct drill_opts *o;
+	struct drill_tgt tg[DRILL_TARGETS_MAX];	/* --target-cmd's */
 	/* fsfreeze: a writer and its keeper, as 'dstate spawn' makes them */
 	struct spawn_ctx sc;
 	struct spawn_req sr;
@@ -74,12 +90,16 @@ struct drill {
 	uint64_t worst;
 	uint64_t woke_ns;
 	uint64_t gone_ns;
+	uint64_t tag;		/* --target-cmd: DSTATE_TAG */
 
 	int dev_fd;
 	pid_t target;
 	pid_t helper;		/* a kept method's daemon or keeper */
 	int err_rd;		/* ... and its target's stderr */
 	pid_t stop_pid;
+	pid_t cmd_pid;		/* --target-cmd's shell, until it ended */
+	int cmd_status;
+	unsigned int ntg;
 	int out_rd;
 	int stop_status;
 	pid_t probe_pid;
@@ -94,6 +114,8 @@ struct drill {
 	bool woken;
 	bool gone, have_tstatus;
 	bool cg_removed;	/* by the time it was judged */
+	bool cg_given;		/* --in-cgroup: not ours to remove */
+	bool cmd_done;
 	bool mounts_left;
 	char cg[4096];		/* the cgroup made, or "" */
 };
@@ -104,8 +126,9 @@ static void drill_usage(void)
 
 	printf("Usage:\n dstate drill MODE --stop CMD [--stop-deadline DUR] [--wake-after DUR]\n"
 	       "              [--probe CMD [--probe-interval DUR] [--probe-timeout DUR]]\n"
-	       "              [--cgroup [--cgroup-parent DIR]] [--settle DUR]\n"
-	       "              [--expect-... ] [-J]\n\n"
+	       "              [--cgroup [--cgroup-parent DIR] | --in-cgroup DIR]\n"
+	       "              [--target-cmd CMD [--target-wait DUR] [--target-count N]]\n"
+	       "              [--settle DUR] [--expect-... ] [-J]\n\n"
 	       "Judge a supervisor's stop against a process in D.  Start a target in\n"
 	       "MODE, then run the stop command CMD (sh -c, in a session of its own,\n"
 	       "with DSTATE_PID, DSTATE_MODE and DSTATE_CGROUP in its environment)\n"
@@ -118,10 +141,22 @@ static void drill_usage(void)
 	       "the workload it stands for would, unless a signal ends it (the FUSE\n"
 	       "and dm-suspend ones, 'dstate sleep METHOD', end by themselves: that is\n"
 	       "not \"gone\").\n\n"
+	       "With --target-cmd the drill starts no target of its own: it runs CMD\n"
+	       "(sh -c, in a session of its own, with DSTATE_TAG, DSTATE_MODE and\n"
+	       "DSTATE_CGROUP in its environment; its output goes to dstate's stderr)\n"
+	       "and waits for N module sleepers tagged DSTATE_TAG, in MODE, such as\n"
+	       "'dstate sleep \"$DSTATE_MODE\" --tag \"$DSTATE_TAG\"' started in a\n"
+	       "container: those are the target, and the late wake is the release of\n"
+	       "that tag.  MODE is then a module mode.  They are gone when every one\n"
+	       "has ended; one that ends after the wake with no fatal signal pending\n"
+	       "then ended by itself, which is not \"gone\".\n\n"
 	       "Nothing is left: at the deadline the stop's process group is killed,\n"
 	       "then every process the drill made or inherited (it is a subreaper),\n"
-	       "and the cgroup it made is removed; on SIGINT, SIGTERM or SIGHUP too,\n"
-	       "after which dstate dies of the signal (128+N).\n\n"
+	       "and the cgroup it made is removed (never an --in-cgroup one); with\n"
+	       "--target-cmd, the tag is released and the sleepers still there are\n"
+	       "killed too, in whatever pid namespace (the rest of a container is\n"
+	       "its runtime's); on SIGINT, SIGTERM or SIGHUP too, after which dstate\n"
+	       "dies of the signal (128+N).\n\n"
 	       "Modes:");
 	for (i = 0; i < dstate_method_count; i++)
 		if (drill_method_ok(&dstate_methods[i]))
@@ -138,6 +173,13 @@ static void drill_usage(void)
 	       " -c, --cgroup              put the target in a new cgroup (v2), removed\n"
 	       "                           at the end if the stop left it\n"
 	       "     --cgroup-parent DIR   make it under DIR (the cgroup2 mount's root)\n"
+	       "     --in-cgroup DIR       put the target in DIR, an existing cgroup v2\n"
+	       "                           directory (a unit's, a container's), which\n"
+	       "                           dstate never removes\n"
+	       "     --target-cmd CMD      CMD starts the target (above); with a cgroup,\n"
+	       "                           CMD runs in it\n"
+	       "     --target-wait DUR     how long CMD has to start them (10s)\n"
+	       "     --target-count N      how many sleepers it starts (1; at most 64)\n"
 	       "     --settle DUR          after the wake, how long the target may take\n"
 	       "                           to end (2s)\n"
 	       " -J, --json                JSON output\n"
@@ -151,17 +193,39 @@ static void drill_usage(void)
 	       "     --expect-honest            its status is true: 0 only if the target\n"
 	       "                                was gone when it returned, else not 0\n"
 	       "     --expect-probe ok          every probe answered within its deadline\n"
-	       "     --expect-gone              the target ended, by the settle after\n"
-	       "                                the wake at the latest\n"
-	       "     --expect-cgroup-removed    the cgroup was removed (by the stop)\n"
+	       "     --expect-gone              the target ended (each of them), by the\n"
+	       "                                settle after the wake at the latest\n"
+	       "     --expect-cgroup-removed    the cgroup (made or given) was removed,\n"
+	       "                                by the stop\n"
 	       "     --expect-mounts-gone PATH  no mount at or under PATH at the end\n");
 }
 
 enum {
 	OPT_PROBE = 0x200, OPT_PROBE_INTERVAL, OPT_PROBE_TIMEOUT, OPT_CGROUP_PARENT,
 	OPT_SETTLE, OPT_WITHIN, OPT_STATUS, OPT_MESSAGE, OPT_HONEST,
-	OPT_PROBE_OK, OPT_GONE, OPT_CG_REMOVED, OPT_MOUNTS,
+	OPT_PROBE_OK, OPT_GONE, OPT_CG_REMOVED, OPT_MOUNTS, OPT_IN_CGROUP,
+	OPT_TARGET_CMD, OPT_TARGET_WAIT, OPT_TARGET_COUNT,
 };
+
+/*
+ * --in-cgroup DIR: an existing directory of a cgroup v2 hierarchy,
+ * resolved into o->in_cgroup.  -1, or a usage error's status.
+ */
+static int parse_in_cgroup(const char *dir, struct drill_opts *o)
+{
+	struct statfs fs;
+	struct stat sb;
+
+	if (stat(dir, &sb) < 0)
+		return usage_error("drill", "--in-cgroup %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return usage_error("drill", "--in-cgroup %s: not a directory", dir);
+	if (statfs(dir, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+		return usage_error("drill", "--in-cgroup %s: not a cgroup v2 directory", dir);
+	if (!realpath(dir, o->in_cgroup))
+		return usage_error("drill", "--in-cgroup %s: %s", dir, strerror(errno));
+	return -1;
+}
 
 static int parse_opts(int argc, char **argv, struct drill_opts *o)
 {
@@ -174,6 +238,10 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
 		{ "cgroup", no_argument, NULL, 'c' },
 		{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+		{ "in-cgroup", required_argument, NULL, OPT_IN_CGROUP },
+		{ "target-cmd", required_argument, NULL, OPT_TARGET_CMD },
+		{ "target-wait", required_argument, NULL, OPT_TARGET_WAIT },
+		{ "target-count", required_argument, NULL, OPT_TARGET_COUNT },
 		{ "settle", required_argument, NULL, OPT_SETTLE },
 		{ "expect-stop-within", required_argument, NULL, OPT_WITHIN },
 		{ "expect-status", required_argument, NULL, OPT_STATUS },
@@ -186,10 +254,13 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	bool have_wait = false, have_count = false;
 	uint64_t v;
 	int c, ret;
 
 	o->stop_deadline = 30 * NSEC_PER_SEC;
+	o->target_wait = 10 * NSEC_PER_SEC;
+	o->target_count = 1;
 	o->wake_after = 5 * NSEC_PER_SEC;
 	o->settle = 2 * NSEC_PER_SEC;
 	o->probe_interval = 500 * NSEC_PER_MSEC;
@@ -227,6 +298,26 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 		case OPT_CGROUP_PARENT:
 			o->cgroup_parent = optarg;
 			o->cgroup = true;
+			break;
+		case OPT_IN_CGROUP:
+			ret = parse_in_cgroup(optarg, o);
+			if (ret >= 0)
+				return ret;
+			break;
+		case OPT_TARGET_CMD:
+			o->target_cmd = optarg;
+			break;
+		case OPT_TARGET_WAIT:
+			if (parse_dur_arg("drill", "--target-wait", optarg, &o->target_wait))
+				return EXIT_USAGE;
+			have_wait = true;
+			break;
+		case OPT_TARGET_COUNT:
+			if (parse_u64(optarg, &v) || v < 1 || v > DRILL_TARGETS_MAX)
+				return usage_error("drill", "bad --target-count '%s' (1 to %d)",
+						   optarg, DRILL_TARGETS_MAX);
+			o->target_count = (unsigned int)v;
+			have_count = true;
 			break;
 		case OPT_SETTLE:
 			if (parse_dur_arg("drill", "--settle", optarg, &o->settle))
@@ -295,12 +386,20 @@ static int parse_opts(int argc, char **argv, struct drill_opts *o)
 	if (!drill_method_ok(o->m))
 		return usage_error("drill", "drill does not start %s targets (see 'dstate drill --help')",
 				   o->m->name);
+	if (o->target_cmd && o->m->kind != METHOD_MODULE)
+		return usage_error("drill", "--target-cmd needs a module mode, not %s: its target is the sleepers of a tag",
+				   o->m->name);
+	if ((have_wait || have_count) && !o->target_cmd)
+		return usage_error("drill", "%s needs --target-cmd",
+				   have_wait ? "--target-wait" : "--target-count");
+	if (o->cgroup && o->in_cgroup[0])
+		return usage_error("drill", "--in-cgroup and --cgroup (or --cgroup-parent) exclude each other");
 	if (!o->stop)
 		return usage_error("drill", "no --stop command given");
 	if (o->have_probe_ok && !o->probe)
 		return usage_error("drill", "--expect-probe needs --probe");
-	if (o->have_cg_removed && !o->cgroup)
-		return usage_error("drill", "--expect-cgroup-removed needs --cgroup");
+	if (o->have_cg_removed && !o->cgroup && !o->in_cgroup[0])
+		return usage_error("drill", "--expect-cgroup-removed needs --cgroup or --in-cgroup");
 	if (o->have_within && o->within > o->stop_deadline)
 		return usage_error("drill", "--expect-stop-within is beyond --stop-deadline");
 	return -1;
@@ -312,12 +411,41 @@ static bool has_keeper(const struct dstate_method *m)
 	return drill_method_kept(m) || m->kind == METHOD_FSFREEZE;
 }
 
+/* Has this one of --target-cmd's sleepers ended (or its pid been reused)? */
+static bool tgt_ended(struct drill *d, struct drill_tgt *t)
+{
+	struct proc_stat st;
+
+	if (t->gone)
+		return true;
+	if (!proc_read_stat(t->pid, &st) && st.starttime == t->start &&
+	    st.state != 'Z' && st.state != 'X')
+		return false;
+	t->gone = true;
+	t->gone_ns = now_ns() - d->t0;
+	return true;
+}
+
 static bool target_ended(struct drill *d)
 {
+	unsigned int i;
+	bool all = true;
 	char l;
 
 	if (d->gone)
 		return true;
+	if (d->ntg) {
+		/* Every one of them; the last to end says when. */
+		for (i = 0; i < d->ntg; i++)
+			all = tgt_ended(d, &d->tg[i]) && all;
+		if (!all)
+			return false;
+		d->gone = true;
+		for (i = 0; i < d->ntg; i++)
+			if (d->tg[i].gone_ns > d->gone_ns)
+				d->gone_ns = d->tg[i].gone_ns;
+		return true;
+	}
 	l = proc_state(d->target);
 	if (l && l != 'Z' && l != 'X')
 		return false;
@@ -363,8 +491,11 @@ static void reap(struct drill *d)
 	pid_t p;
 
 	while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-		if (p == d->target) {
-			if (!d->gone) {
+		if (p == d->target && d->ntg > 1) {
+			/* One of several: target_ended() looks at each. */
+			continue;
+		} else if (p == d->target) {
+			if (!d->gone && !d->ntg) {
 				d->gone = true;
 				d->gone_ns = now - d->t0;
 			}
@@ -378,6 +509,10 @@ static void reap(struct drill *d)
 			d->stop_status = status;
 			d->stop_ns = now - d->t0;
 			d->alive_at_return = !target_ended(d);
+		} else if (p == d->cmd_pid) {
+			d->cmd_pid = 0;
+			d->cmd_done = true;
+			d->cmd_status = status;
 		} else if (p == d->probe_pid) {
 			uint64_t took = now - d->probe_start;
 
@@ -391,6 +526,30 @@ static void reap(struct drill *d)
 				d->failed++;
 		}
 	}
+}
+
+/*
+ * The late wake: the method's own, or for --target-cmd the release of its
+ * tag.  *fatal says whether every target still there then had a fatal
+ * signal pending.  0 or -errno.
+ */
+static int wake_target(struct drill *d, bool *fatal, const char **how)
+{
+	unsigned int i;
+
+	if (!d->ntg) {
+		*fatal = proc_stop_pending(d->target);
+		return drill_wake(d->o->m, d->dev_fd, d->target, how);
+	}
+	*fatal = true;
+	for (i = 0; i < d->ntg; i++) {
+		if (tgt_ended(d, &d->tg[i]))
+			continue;
+		d->tg[i].fatal_at_wake = proc_stop_pending(d->tg[i].pid);
+		*fatal = *fatal && d->tg[i].fatal_at_wake;
+	}
+	*how = "release of the tag";
+	return dev_release(d->dev_fd, DSTATE_RELEASE_TAG, 0, d->tag, NULL);
 }
 
 static void env_set(char **env, size_t i, const char *fmt, ...)
@@ -428,11 +587,12 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 	}
 	d->out_rd = pipefd[0];
 	fcntl(d->out_rd, F_SETFL, O_NONBLOCK);
-	tfd = pidfd_open_pid(d->target);
+	/* --target-cmd's sleepers are looked at every 5 ms instead. */
+	tfd = d->ntg ? -1 : pidfd_open_pid(d->target);
 
 	d->t0 = now_ns();
 	d->next_probe = d->t0;
-	ret = drill_run_shell(o->stop, env, pipefd[1], &d->stop_pid);
+	ret = drill_run_shell(o->stop, env, pipefd[1], NULL, &d->stop_pid);
 	close(pipefd[1]);
 	if (ret) {
 		pr_err("could not run the stop command: %s", strerror(-ret));
@@ -461,8 +621,7 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 		if (!d->woken && !target_ended(d) && rel >= o->wake_after) {
 			d->woken = true;
 			d->woke_ns = rel;
-			d->fatal_at_wake = proc_stop_pending(d->target);
-			d->wake_err = -drill_wake(o->m, d->dev_fd, d->target, &d->wake_how);
+			d->wake_err = -wake_target(d, &d->fatal_at_wake, &d->wake_how);
 		}
 		if (d->probe_pid && now - d->probe_start >= o->probe_timeout) {
 			kill(-d->probe_pid, SIGKILL);
@@ -475,7 +634,7 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 		if (o->probe && !hang_over && !d->probe_pid && now >= d->next_probe) {
 			d->probe_start = now;
 			d->next_probe = now + o->probe_interval;
-			if (drill_run_shell(o->probe, env, -1, &d->probe_pid)) {
+			if (drill_run_shell(o->probe, env, -1, NULL, &d->probe_pid)) {
 				d->probe_pid = 0;
 				d->failed++;
 			}
@@ -517,7 +676,7 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 	}
 	read_output(d);
 	/* Seen gone as a zombie: its status, our child's, is a reap away. */
-	if (d->gone && !d->have_tstatus) {
+	if (d->gone && !d->have_tstatus && d->ntg <= 1) {
 		uint64_t deadline = now_ns() + NSEC_PER_SEC;
 		struct timespec ms1 = { 0, 1000000 };
 		int status;
@@ -535,6 +694,68 @@ static int run(struct drill *d, char **env, const sigset_t *stop_sigs)
 	if (tfd >= 0)
 		close(tfd);
 	return 0;
+}
+
+/*
+ * The sleepers tagged d->tag (no kernel thread) into @t, at most
+ * DRILL_TARGETS_MAX of them: how many there are, or -errno.  *asleep
+ * counts those of MODE that are asleep: the module says the thread is
+ * in its sleep, and /proc shows MODE's letter.  *other is the index of
+ * one in another mode, or -1.
+ */
+static int find_tagged(struct drill *d, struct drill_tgt *t, unsigned int *asleep,
+		       int *other, unsigned int *other_mode)
+{
+	const struct dstate_method *m = d->o->m;
+	struct dstate_sleeper *sl = NULL;
+	struct dstate_task_state ts;
+	struct proc_stat st;
+	size_t count, i;
+	unsigned int n = 0;
+	int ret;
+
+	*asleep = 0;
+	*other = -1;
+	ret = dev_list(d->dev_fd, &sl, &count);
+	if (ret)
+		return ret;
+	for (i = 0; i < count && n < DRILL_TARGETS_MAX; i++) {
+		if (sl[i].tag != d->tag || (sl[i].flags & DSTATE_SLEEPER_KTHREAD))
+			continue;
+		t[n] = (struct drill_tgt){ .pid = (pid_t)sl[i].pid, .tid = (pid_t)sl[i].tid };
+		if (proc_read_stat(t[n].pid, &st))
+			continue;	/* gone already */
+		t[n].start = st.starttime;
+		if (sl[i].mode != m->mode) {
+			*other = (int)n;
+			*other_mode = sl[i].mode;
+		} else if (!proc_read_task_stat(t[n].pid, t[n].tid, &st) &&
+			   st.state == m->letter &&
+			   !dev_task_state(d->dev_fd, t[n].tid, &ts) && ts.is_dstate) {
+			(*asleep)++;
+		}
+		n++;
+	}
+	free(sl);
+	return (int)n;
+}
+
+/* Add to d->tg the tagged sleepers it lacks, for the undo. */
+static void collect_tagged(struct drill *d)
+{
+	struct drill_tgt t[DRILL_TARGETS_MAX] = { 0 };
+	unsigned int asleep, mode, i, j;
+	int n, other;
+
+	if (d->dev_fd < 0 || !d->tag)
+		return;
+	n = find_tagged(d, t, &asleep, &other, &mode);
+	for (i = 0; n > 0 && i < (unsigned int)n && d->ntg < DRILL_TARGETS_MAX; i++) {
+		for (j = 0; j < d->ntg && d->tg[j].pid != t[i].pid; j++)
+			;
+		if (j == d->ntg)
+			d->tg[d->ntg++] = t[i];
+	}
 }
 
 /*
@@ -565,9 +786,12 @@ static void wait_helper(struct drill *d, uint64_t ns)
  */
 static void undo(struct drill *d)
 {
+	struct timespec ms5 = { 0, 5000000 };
 	const char *how;
 	uint64_t deadline;
 	struct stat sb;
+	unsigned int i;
+	bool left;
 
 	if (d->stop_pid > 0) {
 		kill(-d->stop_pid, SIGKILL);
@@ -577,7 +801,22 @@ static void undo(struct drill *d)
 		kill(-d->probe_pid, SIGKILL);
 		kill(d->probe_pid, SIGKILL);
 	}
-	if (d->target > 0 && !d->gone) {
+	if (d->cmd_pid > 0) {
+		kill(-d->cmd_pid, SIGKILL);
+		kill(d->cmd_pid, SIGKILL);
+	}
+	if (d->o->target_cmd) {
+		/* Its sleepers, wherever they are: woken, and killed. */
+		collect_tagged(d);
+		if (d->dev_fd >= 0 && d->tag)
+			dev_release(d->dev_fd, DSTATE_RELEASE_TAG, 0, d->tag, NULL);
+		for (i = 0; i < d->ntg; i++) {
+			if (tgt_ended(d, &d->tg[i]))
+				continue;
+			kill(d->tg[i].pid, SIGKILL);
+			kill(d->tg[i].pid, SIGCONT);
+		}
+	} else if (d->target > 0 && !d->gone) {
 		drill_wake(d->o->m, d->dev_fd, d->target, &how);
 		/* 'dstate sleep' undoes what it made on SIGTERM, then dies. */
 		kill(d->target, drill_method_kept(d->o->m) ? SIGTERM : SIGKILL);
@@ -596,6 +835,21 @@ static void undo(struct drill *d)
 		if (!spawn_reap(100 * NSEC_PER_MSEC))
 			break;
 	} while (now_ns() < deadline);
+	/* Sleepers in a container are not ours to reap: see them end. */
+	do {
+		left = false;
+		for (i = 0; i < d->ntg; i++)
+			left = !tgt_ended(d, &d->tg[i]) || left;
+		if (!left)
+			break;
+		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+			;
+		nanosleep(&ms5, NULL);
+	} while (now_ns() < deadline);
+	for (i = 0; i < d->ntg; i++)
+		if (!d->tg[i].gone)
+			pr_err("pid %d, tagged %llu, is still there", (int)d->tg[i].pid,
+			       (unsigned long long)d->tag);
 	if (d->out_rd >= 0) {
 		close(d->out_rd);
 		d->out_rd = -1;
@@ -608,7 +862,7 @@ static void undo(struct drill *d)
 		spawn_end(&d->sc);
 		d->spawned = false;
 	}
-	if (!d->cg[0])
+	if (!d->cg[0] || d->cg_given)
 		return;
 	/* Its last process may still be on its way out: rmdir says EBUSY. */
 	deadline = now_ns() + 2 * NSEC_PER_SEC;
@@ -651,12 +905,24 @@ static bool self_ended(const struct drill *d)
 {
 	if (!d->gone || !d->woken || d->gone_ns < d->woke_ns)
 		return false;
+	if (d->ntg)
+		return !d->fatal_at_wake;
 	if (d->have_tstatus)
 		return WIFEXITED(d->tstatus);
 	/* An fsfreeze writer is its keeper's child: what was pending tells. */
 	return !d->fatal_at_wake;
 }
 
+
+/* How many of --target-cmd's sleepers were still there. */
+static unsigned int tgt_left(const struct drill *d)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < d->ntg; i++)
+		n += !d->tg[i].gone;
+	return n;
+}
 
 static unsigned int judge(const struct drill *d, struct verdict *v)
 {
@@ -736,6 +1002,9 @@ static unsigned int judge(const struct drill *d, struct verdict *v)
 		else if (d->gone)
 			snprintf(v[n].measured, sizeof(v[n].measured), "gone at %s",
 				 format_duration(d->gone_ns, a, sizeof(a)));
+		else if (d->ntg)
+			snprintf(v[n].measured, sizeof(v[n].measured), "%u of %u still there",
+				 tgt_left(d), d->ntg);
 		else
 			snprintf(v[n].measured, sizeof(v[n].measured), "still there (%c)",
 				 proc_state(d->target) ? proc_state(d->target) : '?');
@@ -773,7 +1042,18 @@ static void report_json(const struct drill *d, const struct verdict *v,
 
 	json_object_object_add(r, "mode", json_text(o->m->name));
 	json_object_object_add(r, "pid", json_object_new_int(d->target));
+	a = json_object_new_array();
+	if (!d->ntg)
+		json_object_array_add(a, json_object_new_int(d->target));
+	for (i = 0; i < d->ntg; i++)
+		json_object_array_add(a, json_object_new_int(d->tg[i].pid));
+	json_object_object_add(r, "pids", a);
+	json_object_object_add(r, "target_command", o->target_cmd ?
+			       json_text(o->target_cmd) : NULL);
+	json_object_object_add(r, "tag", o->target_cmd ?
+			       json_object_new_uint64(d->tag) : NULL);
 	json_object_object_add(r, "cgroup", d->cg[0] ? json_text(d->cg) : NULL);
+	json_object_object_add(r, "cgroup_given", json_object_new_boolean(d->cg_given));
 
 	s = json_object_new_object();
 	json_object_object_add(s, "command", json_text(o->stop));
@@ -851,12 +1131,24 @@ static void report_text(const struct drill *d, const struct verdict *v,
 	char a[32], b[32], how[64], line[512];
 	unsigned int i;
 
-	printf("target:  pid %d, %s (%c)\n", (int)d->target, o->m->name, o->m->letter);
+	printf("target:  pid %d, %s (%c)", (int)d->target, o->m->name, o->m->letter);
+	if (d->ntg) {
+		printf(", tag %llu: the target command's %u sleeper%s, pid%s",
+		       (unsigned long long)d->tag, d->ntg, d->ntg > 1 ? "s" : "",
+		       d->ntg > 1 ? "s" : "");
+		for (i = 0; i < d->ntg; i++)
+			printf(" %d", (int)d->tg[i].pid);
+	}
+	putchar('\n');
 	if (d->cg[0]) {
 		printf("cgroup:  ");
 		fputs_visible(d->cg, stdout);
-		printf(" (%s)\n", d->cg_removed ? "removed by the stop" :
-		       "left: removed by dstate");
+		if (d->cg_given)
+			printf(" (given: %s)\n", d->cg_removed ? "removed by the stop" :
+			       "still there, left to its owner");
+		else
+			printf(" (%s)\n", d->cg_removed ? "removed by the stop" :
+			       "left: removed by dstate");
 	}
 	if (d->stop_killed)
 		printf("stop:    still running at the deadline (%s): its process group killed\n",
@@ -1011,6 +1303,111 @@ static int start_fsfreeze(struct drill *d, const sigset_t *stop, uint64_t safety
 	return 0;
 }
 
+/*
+ * --target-cmd: run it, with its tag, and wait for its sleepers.  They
+ * are the target once --target-count of them sleep in MODE.  A command
+ * that fails first, or a sleeper of that tag in another mode, ends the
+ * wait.  0, or -1 said (or d->sig set).
+ */
+static int start_target_cmd(struct drill *d, const sigset_t *stop)
+{
+	const struct drill_opts *o = d->o;
+	struct drill_tgt t[DRILL_TARGETS_MAX] = { 0 };
+	struct timespec ms5 = { 0, 5000000 };
+	char *env[4] = { NULL }, a[32], how[64];
+	unsigned int asleep = 0, mode, i;
+	uint64_t deadline;
+	int n = 0, other, status, err_fd, ret = -1;
+
+	/* Unique among the drills that run: our pid; among past ones: the time. */
+	d->tag = ((uint64_t)getpid() << 32) | (uint32_t)(now_ns() / NSEC_PER_MSEC);
+	env_set(env, 0, "DSTATE_TAG=%llu", (unsigned long long)d->tag);
+	env_set(env, 1, "DSTATE_MODE=%s", o->m->name);
+	env_set(env, 2, "DSTATE_CGROUP=%s", d->cg);
+	/* Its output on our stderr: child_detach() leaves fds 0-2 to /dev/null. */
+	err_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (!env[0] || !env[1] || !env[2]) {
+		pr_err("could not run the drill: %s", strerror(ENOMEM));
+		goto out;
+	}
+	ret = drill_run_shell(o->target_cmd, env, err_fd, d->cg[0] ? d->cg : NULL,
+			      &d->cmd_pid);
+	if (ret) {
+		pr_err("could not run the target command: %s", strerror(-ret));
+		ret = -1;
+		goto out;
+	}
+	ret = -1;
+	deadline = now_ns() + o->target_wait;
+	for (;;) {
+		n = find_tagged(d, t, &asleep, &other, &mode);
+		if (n < 0) {
+			pr_err("could not list the module's sleepers: %s", strerror(-n));
+			break;
+		}
+		if (other >= 0) {
+			pr_err("pid %d, tagged %llu, sleeps %s, not %s", (int)t[other].pid,
+			       (unsigned long long)d->tag, mode_name(mode), o->m->name);
+			break;
+		}
+		if (asleep >= o->target_count) {
+			ret = 0;
+			break;
+		}
+		if (!d->cmd_done && waitpid(d->cmd_pid, &status, WNOHANG) == d->cmd_pid) {
+			d->cmd_pid = 0;
+			d->cmd_done = true;
+			d->cmd_status = status;
+		}
+		if (d->cmd_done && !(WIFEXITED(d->cmd_status) && !WEXITSTATUS(d->cmd_status))) {
+			describe_status(d->cmd_status, how, sizeof(how));
+			pr_err("the target command %s with %u of %u sleepers tagged %llu asleep in %s",
+			       how, asleep, o->target_count, (unsigned long long)d->tag,
+			       o->m->name);
+			break;
+		}
+		d->sig = interrupt_pending(stop);
+		if (d->sig)
+			break;
+		if (now_ns() >= deadline) {
+			pr_err("%u of %u sleepers tagged %llu asleep in %s after %s (--target-wait)",
+			       asleep, o->target_count, (unsigned long long)d->tag, o->m->name,
+			       format_duration(o->target_wait, a, sizeof(a)));
+			break;
+		}
+		nanosleep(&ms5, NULL);
+	}
+	/* Whatever appeared is the undo's even when the wait failed. */
+	for (i = 0; n > 0 && i < (unsigned int)n; i++)
+		d->tg[d->ntg++] = t[i];
+	if (d->ntg)
+		d->target = d->tg[0].pid;
+out:
+	if (err_fd >= 0)
+		close(err_fd);
+	for (i = 0; i < 3; i++)
+		free(env[i]);
+	return ret;
+}
+
+/* "DSTATE_PIDS=PID PID ...", malloc'd, or NULL. */
+static char *pids_env(const struct drill *d)
+{
+	size_t len = sizeof("DSTATE_PIDS=") + (size_t)(d->ntg + 1) * 12, off;
+	char *e = malloc(len);
+	unsigned int i;
+
+	if (!e)
+		return NULL;
+	off = (size_t)snprintf(e, len, "DSTATE_PIDS=");
+	if (!d->ntg)
+		snprintf(e + off, len - off, "%d", (int)d->target);
+	for (i = 0; i < d->ntg; i++)
+		off += (size_t)snprintf(e + off, len - off, "%s%d", i ? " " : "",
+					(int)d->tg[i].pid);
+	return e;
+}
+
 static int make_cgroup(struct drill *d)
 {
 	char root[4096];
@@ -1037,7 +1434,7 @@ int cmd_drill(int argc, char **argv)
 	struct drill_opts o = { 0 };
 	struct drill d = { .o = &o, .dev_fd = -1, .out_rd = -1, .err_rd = -1 };
 	struct verdict v[VERDICT_MAX];
-	char *env[5] = { NULL };
+	char *env[6] = { NULL };
 	unsigned int n, i;
 	sigset_t stop;
 	bool all = true;
@@ -1071,6 +1468,15 @@ int cmd_drill(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (o.cgroup && make_cgroup(&d))
 		goto undo;
+	if (o.in_cgroup[0]) {
+		snprintf(d.cg, sizeof(d.cg), "%s", o.in_cgroup);
+		d.cg_given = true;
+	}
+	if (o.target_cmd) {
+		if (start_target_cmd(&d, &stop))
+			goto undo;
+		goto in_state;
+	}
 	if (o.m->kind == METHOD_FSFREEZE) {
 		ret = start_fsfreeze(&d, &stop, o.stop_deadline + o.wake_after + o.settle +
 				     DRILL_SAFETY_NS);
@@ -1109,18 +1515,29 @@ in_state:
 	d.sig = interrupt_pending(&stop);
 	if (d.sig)
 		goto undo;
-	if (d.cg[0]) {
+	if (d.cg[0] && !o.target_cmd) {
 		ret = cgroup2_move(d.cg, d.target);
 		if (ret) {
-			pr_err("could not move pid %d into %s: %s", (int)d.target, d.cg,
-			       strerror(-ret));
+			/* The rule of no internal processes, most likely. */
+			pr_err("could not move pid %d into %s: %s%s", (int)d.target, d.cg,
+			       strerror(-ret), ret == -EBUSY ?
+			       " (a cgroup with controllers in cgroup.subtree_control takes no process)" :
+			       "");
 			goto undo;
 		}
 	}
 	env_set(env, 0, "DSTATE_PID=%d", (int)d.target);
 	env_set(env, 1, "DSTATE_MODE=%s", o.m->name);
 	env_set(env, 2, "DSTATE_CGROUP=%s", d.cg);
-	if (!env[0] || !env[1] || !env[2]) {
+	env_set(env, 3, "DSTATE_PIDS=%s", "");
+	if (env[3]) {
+		/* Every pid of the target, for a stop that wants them all. */
+		free(env[3]);
+		env[3] = pids_env(&d);
+	}
+	if (o.target_cmd)
+		env_set(env, 4, "DSTATE_TAG=%llu", (unsigned long long)d.tag);
+	if (!env[0] || !env[1] || !env[2] || !env[3] || (o.target_cmd && !env[4])) {
 		pr_err("could not run the drill: %s", strerror(ENOMEM));
 		goto undo;
 	}
@@ -1157,7 +1574,7 @@ undo:
 		interrupt_exit(d.sig);
 	}
 out:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		free(env[i]);
 	if (o.have_message)
 		regfree(&o.message_re);

@@ -14,10 +14,17 @@
 # cgroup, no mount, nothing in the drill's TMPDIR.  One more case sends
 # SIGTERM to the drill while the stop hangs.
 #
+# --in-cgroup: the target goes into a cgroup the test made (as a unit's
+# or a container's would be); the stop that leaves it fails
+# cgroup-removed, and the drill leaves it too, for its owner; the stop
+# that removes it holds.  A cgroup that takes no process (controllers in
+# its subtree_control) makes the drill fail, and say why.
+#
 # The expected exit statuses of the four stand-ins are the arguments, the
 # contract the defaults; another claim (e.g. "0 0 1 1": a hanging stop
-# passes) makes the test fail:
-#   drill.sh [GOOD HANG CGROUP EARLY]
+# passes) makes the test fail; the fifth is the claim of the stop that
+# leaves an --in-cgroup cgroup:
+#   drill.sh [GOOD HANG CGROUP EARLY [IN-CGROUP]]
 #
 # Prints TAP.
 
@@ -28,6 +35,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 host_tmpdir drill
 
 want_good=${1:-0} want_hang=${2:-1} want_cg=${3:-1} want_early=${4:-1}
+want_incg=${5:-1}
 mark=77$$
 mkdir "$tmp/t"
 export TMPDIR=$tmp/t
@@ -174,9 +182,53 @@ if [ -n "$cgroot" ] && [ -w "$cgroot" ] && [ -e "$cgroot/cgroup.procs" ]; then
 		--line '^held +cgroup-removed removed: removed$' \
 		-- vfork --cgroup --stop "$tmp/cgleft.sh" --wake-after 3s \
 		--expect-status 0 --expect-gone --expect-cgroup-removed
+	# 3b. --in-cgroup: a cgroup that is not the drill's.
+	sed -i 's/^rmdir "$DSTATE_CGROUP" && echo "stopped"$/echo "stopped"/' "$tmp/cgleft.sh"
+	given=$cgroot/dstate-drilltest.$$
+	mkdir "$given"
+	cleanup_given() { [ -d "$given/sub" ] && rmdir "$given/sub"; [ -d "$given" ] && rmdir "$given"; }
+	trap 'cleanup_given; host_cleanup' EXIT
+	drill "--in-cgroup: the stop leaves it" "$want_incg" \
+		--line "^cgroup: +$given \\(given: still there, left to its owner\\)\$" \
+		--line '^held +status 0: exited 0$' --line '^held +gone ' \
+		--line '^FAILED +cgroup-removed removed: left behind$' \
+		-- vfork --in-cgroup "$given" --stop "$tmp/cgleft.sh" --wake-after 3s \
+		--expect-status 0 --expect-gone --expect-cgroup-removed
+	ok "$([ -d "$given" ] && grep -q '^populated 0' "$given/cgroup.events"; echo $?)" \
+		"--in-cgroup: the drill left the cgroup it was given, empty"
+	sed -i 's/^echo "stopped"$/rmdir "$DSTATE_CGROUP" \&\& echo "stopped"/' "$tmp/cgleft.sh"
+	drill "--in-cgroup: the stop removes it" 0 \
+		--line "^cgroup: +$given \\(given: removed by the stop\\)\$" \
+		--line '^held +cgroup-removed removed: removed$' \
+		-- vfork --in-cgroup "$given" --stop "$tmp/cgleft.sh" --wake-after 3s \
+		--expect-status 0 --expect-gone --expect-cgroup-removed
+	ok "$([ ! -d "$given" ]; echo $?)" "--in-cgroup: removed by the stop"
+	# A cgroup with a controller for its children takes no process.
+	ctl=$(grep -o 'pids\|memory\|cpu\b' "$cgroot/cgroup.subtree_control" 2>/dev/null | head -n 1)
+	mkdir "$given" "$given/sub"
+	if [ -n "$ctl" ] && echo "+$ctl" > "$given/cgroup.subtree_control"; then
+		drill "--in-cgroup: one that takes no process" 1 \
+			-- stopped --in-cgroup "$given" --stop true
+		grep -q "^dstate: could not move pid [0-9]* into $given: Device or resource busy (a cgroup with controllers in cgroup.subtree_control takes no process)\$" "$tmp/err"
+		r=$?; ok $r "--in-cgroup: one that takes no process: the drill says why"
+		[ $r = 0 ] || sed 's/^/#   /' "$tmp/err"
+	else
+		skip "--in-cgroup: one that takes no process" "no controller to enable under $cgroot"
+		skip "--in-cgroup: one that takes no process: nothing left behind" "as above"
+		skip "--in-cgroup: one that takes no process: the drill says why" "as above"
+	fi
+	cleanup_given
 else
 	skip "leaves its cgroup" "no writable cgroup v2 mount"
 	skip "removes its cgroup" "no writable cgroup v2 mount"
+	for t in "the stop leaves it" "the stop leaves it: nothing left behind" \
+		 "the drill left the cgroup it was given, empty" \
+		 "the stop removes it" "the stop removes it: nothing left behind" \
+		 "removed by the stop" "one that takes no process" \
+		 "one that takes no process: nothing left behind" \
+		 "one that takes no process: the drill says why"; do
+		skip "--in-cgroup: $t" "no writable cgroup v2 mount"
+	done
 fi
 
 # 4. It says "stopped" too early: the stopped target keeps SIGTERM pending
@@ -246,9 +298,18 @@ ok $([ $r = 143 ]; echo $?) "SIGTERM while the stop hangs: the drill dies of it 
 left=$(left_behind "$tpid"); [ -z "$left" ]
 ok $? "SIGTERM while the stop hangs: nothing left behind${left:+: $left}"
 
-# 7. Usage: no --stop, a method it cannot start, a bad expectation.
+# 7. Usage: no --stop, a method it cannot start, a bad expectation, a
+#    cgroup that is none or two, --target-cmd with a mode of no tag or
+#    without its options' base.
 for args in "stopped" "zombie --stop true" "stopped --stop true --expect-probe ok" \
-	    "stopped --stop true --expect-status 300" "stopped --stop true --expect-message ("; do
+	    "stopped --stop true --expect-status 300" "stopped --stop true --expect-message (" \
+	    "stopped --stop true --in-cgroup $tmp/none" "stopped --stop true --in-cgroup $tmp" \
+	    "stopped --stop true --in-cgroup $tmp/good.sh" \
+	    "stopped --stop true --cgroup --in-cgroup ${cgroot:-/sys/fs/cgroup}" \
+	    "stopped --stop true --expect-cgroup-removed" \
+	    "vfork --stop true --target-cmd true" "stopped --stop true --target-wait 1s" \
+	    "uninterruptible --stop true --target-cmd true --target-count 0" \
+	    "uninterruptible --stop true --target-cmd true --target-count 65"; do
 	# shellcheck disable=SC2086
 	"$D" drill $args > "$tmp/out" 2>&1; r=$?
 	ok $([ $r = 2 ]; echo $?) "usage error exits 2: drill $args (exit $r)"

@@ -226,10 +226,12 @@ int drill_wake(const struct dstate_method *m, int dev_fd, pid_t pid,
 	}
 }
 
-int drill_run_shell(const char *cmd, char *const env[], int out_fd, pid_t *pid)
+int drill_run_shell(const char *cmd, char *const env[], int out_fd,
+		    const char *cgroup, pid_t *pid)
 {
 	unsigned int i;
 	pid_t p;
+	int ret;
 
 	p = fork();
 	if (p < 0)
@@ -246,6 +248,14 @@ int drill_run_shell(const char *cmd, char *const env[], int out_fd, pid_t *pid)
 	}
 	for (i = 0; env && env[i]; i++)
 		putenv(env[i]);
+	if (cgroup) {
+		ret = cgroup2_move(cgroup, getpid());
+		if (ret) {
+			dprintf(STDERR_FILENO, "dstate: could not move the command into %s: %s\n",
+				cgroup, strerror(-ret));
+			_exit(126);
+		}
+	}
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);
 }

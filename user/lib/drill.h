@@ -56,9 +56,13 @@ pid_t drill_child_of(pid_t pid);
 /*
  * Run "sh -c @cmd" in a new session (so its process group is its pid),
  * with @env ("NAME=VALUE", NULL-ended) added, stdin on /dev/null and
- * stdout and stderr on @out_fd (-1: /dev/null).  0 with *pid, or -errno.
+ * stdout and stderr on @out_fd (-1: /dev/null), in the cgroup v2
+ * directory @cgroup unless it is NULL (the child moves itself before the
+ * exec, so that all it starts is in there; if it cannot, it says why on
+ * @out_fd and exits 126).  0 with *pid, or -errno.
  */
-int drill_run_shell(const char *cmd, char *const env[], int out_fd, pid_t *pid);
+int drill_run_shell(const char *cmd, char *const env[], int out_fd,
+		    const char *cgroup, pid_t *pid);
 
 /* SIGKILL (and SIGCONT) every descendant of this process.  Returns how
  * many were signalled. */
