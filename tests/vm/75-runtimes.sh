@@ -44,6 +44,7 @@ runc.a.force-running=yes
 runc.a.kill2=0
 runc.a.force=1~container init still running
 runc.a.force-cgroup=left
+runc.a.force-state=running
 runc.a.force2=1~container init still running
 runc.a.state=stopped
 runc.a.delete-after=0
@@ -58,6 +59,7 @@ crun.a.force-running=yes
 crun.a.kill2=0
 crun.a.force=0~cannot delete path .*: Device or resource busy
 crun.a.force-cgroup=left
+crun.a.force-state=unknown
 crun.a.force2=0
 crun.a.state=unknown
 crun.a.delete-after=1~cannot open directory
@@ -258,6 +260,7 @@ row_a() {
 	judge "$rt.a.force" "$st" "$(head -n 1 "$top/$cid.force.out") (${secs}s)"
 	judge "$rt.a.force-cgroup" "$(cg_word "$cg")" "$cg"
 	check "$rt a: after delete --force, the init is still D" in_d "$p"
+	judge "$rt.a.force-state" "$(rt_status "$rt" "$cid")" "state after delete --force"
 	# Asked again, as an operator or an orchestrator would.
 	rt_run "$cid.force2" "$rt" delete --force "$cid"
 	judge "$rt.a.force2" "$st" "$txt"
