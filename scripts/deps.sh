@@ -28,6 +28,7 @@ packages=(
 	procps			# make bench: ps, timed against dstate ls in the VM
 	libcap2-bin		# capsh: host test of a root without CAP_SYS_MODULE
 	time			# GNU time: host test of state's peak memory
+	runc crun		# real container runtimes in the VM (75-runtimes)
 )
 
 missing=()

@@ -7,10 +7,11 @@
 #
 # The archive holds busybox-static, the real kmod tools, dstate.ko (at
 # /lib/modules/dstate.ko, not loaded), the dstate CLI with the shared
-# libraries ldd lists for it, the VM tests (/tests/vm, /tests/bin) and the
-# kernel's configuration (/tests/kconfig), a few
-# of the kernel's own modules the tests need, and /init.  The command a run
-# executes is not in it: scripts/vm-run.sh appends it as a second archive.
+# libraries ldd lists for it, Debian's runc and crun likewise, the VM
+# tests (/tests/vm, /tests/bin) and the kernel's configuration
+# (/tests/kconfig), a few of the kernel's own modules the tests need, and
+# /init.  The command a run executes is not in it: scripts/vm-run.sh
+# appends it as a second archive.
 
 set -euo pipefail
 
@@ -54,6 +55,11 @@ ln -s /usr/bin/kmod "$root/sbin/modprobe"
 [ -n "$dstate" ] && [ -x "$dstate" ] && copy_elf "$dstate" /usr/bin/dstate
 
 install -m 0644 "$module" "$root/lib/modules/dstate.ko"
+
+# Debian's container runtimes, for tests/vm/75-runtimes.sh.
+for rt in /usr/sbin/runc /usr/bin/crun; do
+	[ -x "$rt" ] && copy_elf "$rt" "$rt"
+done
 
 # The kernel's modules, decompressed so that any insmod can load them.
 declare -A seen
