@@ -24,7 +24,10 @@
  * With --lock it only works the module's lock, for a measuring build
  * (scripts/lock-hold.sh): SCALE sleepers, each ioctl that takes the lock
  * while they all sleep, then release and reaping; the module reports the
- * longest holds when it is removed.
+ * longest holds when it is removed.  With DSTATE_BENCH_PHASE set to a
+ * command, that command is run with each phase's name as it begins (and
+ * "end" after the last), so that the kernel's tracers can tell the phases
+ * apart (scripts/lock-trace.sh).
  *
  * The module must be loaded with max_sleepers at least SCALE.
  *
@@ -491,6 +494,20 @@ struct scale_run {
 	uint64_t wake_call;	/* the release ioctl (or close) itself */
 };
 
+/* --lock: the command that marks each phase, from DSTATE_BENCH_PHASE. */
+static const char *phase_cmd;
+
+static void lock_phase(const char *name)
+{
+	char cmd[512];
+
+	if (!phase_cmd)
+		return;
+	snprintf(cmd, sizeof(cmd), "%s %s", phase_cmd, name);
+	if (system(cmd) != 0)
+		die("lock: the phase command failed", EIO);
+}
+
 /*
  * @n processes blocked in a read of one pipe (@dstate false) or asleep in
  * the module, uninterruptible; @between runs while they all sleep.
@@ -505,6 +522,7 @@ static void scale_run(pid_t *pids, unsigned int n, bool dstate,
 	if (!dstate && pipe(pfd))
 		die("scale: pipe", errno);
 	mem_read(&r->before);
+	lock_phase("SLEEP");
 	t0 = now_ns();
 	if (scale_start(pids, n, pfd[0], pfd[1]))
 		die("scale: fork", errno);
@@ -521,6 +539,7 @@ static void scale_run(pid_t *pids, unsigned int n, bool dstate,
 	if (dstate) {
 		if (dev_release(devfd, DSTATE_RELEASE_ALL, 0, 0, NULL))
 			die("scale: release", EIO);
+		lock_phase("EXITS");
 	} else {
 		close(pfd[1]);		/* EOF for every reader */
 	}
@@ -528,6 +547,7 @@ static void scale_run(pid_t *pids, unsigned int n, bool dstate,
 	if (reap_all(pids, n))
 		die("scale: a sleeper failed", EIO);
 	r->gone = now_ns() - t0;
+	lock_phase("end");
 	if (!dstate)
 		close(pfd[0]);
 }
@@ -693,22 +713,28 @@ static void lock_workload(unsigned int n)
 	size_t count = 0, i;
 	int round;
 
+	lock_phase("LIST");
 	for (round = 0; round < 3; round++) {
 		free(list);
 		if (dev_list(devfd, &list, &count) || count != n)
 			die("lock: list", EIO);
+	}
+	lock_phase("INFO");
+	for (round = 0; round < 3; round++)
 		if (dev_info(devfd, &info))
 			die("lock: info", EIO);
-	}
+	lock_phase("TASK_STATE");
 	for (i = 0; i < count; i++)
 		if (dev_task_state(devfd, (pid_t)list[i].tid, &ts) ||
 		    !ts.is_dstate)
 			die("lock: task state", EIO);
+	lock_phase("RELEASE_PID");
 	for (i = 0; i < count && i < 100; i++)
 		if (dev_release(devfd, DSTATE_RELEASE_PID, (pid_t)list[i].tid, 0,
 				NULL))
 			die("lock: release by pid", EIO);
 	free(list);
+	lock_phase("RELEASE_ALL");
 }
 
 static void bench_lock(unsigned int n)
@@ -1036,6 +1062,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (lock) {
+		phase_cmd = getenv("DSTATE_BENCH_PHASE");
 		bench_lock(scale);
 		return 0;
 	}
