@@ -22,9 +22,11 @@
 #    phase, and where that section began and ended, with its stack, to
 #    say whether it was dstate's.
 #
-# Prints one line per phase: holds, longest and mean hold, then the
-# phase's longest preemption-off section and whether dstate's code was on
-# its stack.
+# Prints one line per phase that took the lock: holds, longest and mean
+# hold, then the phase's longest preemption-off section and whether
+# dstate's code was on its stack.  The released sleepers unregister as soon as the release's
+# walk ends, before the phase command has run: their holds count in
+# RELEASE_PID and RELEASE_ALL, and EXITS is seldom shown.
 #
 # SLEEPERS defaults to 10000.  MODULE and BENCH, for a before-and-after,
 # are another build of dstate.ko for the debug kernel and a program that
@@ -124,7 +126,7 @@ awk "
 END {
 	for (i = 1; i <= np; i++)
 		for (p in order)
-			if (order[p] == i && p != \"end\")
+			if (order[p] == i && n[p])
 				printf \"hold %s %d %.0f %.1f\\n\", p, n[p], max[p], n[p] ? sum[p] / n[p] : 0
 }
 " $I/trace
