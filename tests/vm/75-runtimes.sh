@@ -216,15 +216,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# start ROW PIDNS ARGS: the container dstate-$rt-ROW (cid), its bundle in
+# $b, run detached; its init's pid into $init.
+start() {
+	cid=dstate-$rt-$1
+	b=$top/$cid
+	bundle "$b" "$rt" "/$cid" "$2" "$3"
+	rt_run "$cid.run" "$rt" run -d --no-pivot --pid-file "$b/pid" -b "$b" "$cid"
+	check "$rt $1: run -d exits 0 ($st: $txt)" [ "$st" = 0 ]
+	init=$(cat "$b/pid" 2> /dev/null)
+}
+
+# cg_left_diag WHAT: if $cg is still there, what it holds.
+cg_left_diag() {
+	if [ -d "$cg" ]; then
+		diag "$1: left $cg: cgroup.freeze $(cat "$cg/cgroup.freeze"), $(tr '\n' ' ' < "$cg/cgroup.events")"
+	fi
+}
+
 # --- a. the container's init in D -------------------------------------------
 row_a() {
-	rt=$1 cid=dstate-$1-a
-	b=$top/$cid
-	bundle "$b" "$rt" "/$cid" pidns \
+	rt=$1
+	start a pidns \
 		'"dstate", "sleep", "uninterruptible", "--tag", "75", "--timeout", "300s"'
-	rt_run "$cid.run" "$rt" run -d --no-pivot --pid-file "$b/pid" -b "$b" "$cid"
-	check "$rt a: run -d exits 0 ($st: $txt)" [ "$st" = 0 ]
-	p=$(cat "$b/pid" 2> /dev/null)
+	p=$init
 	if [ -z "$p" ] || ! wait_for 60 in_d "$p"; then
 		not_ok "$rt a: the container's init is in D (pid ${p:-none})"
 		return
@@ -278,13 +293,9 @@ row_a() {
 
 # --- b. a non-init process in D, the host's pid namespace -------------------
 row_b() {
-	rt=$1 cid=dstate-$1-b
-	b=$top/$cid
-	bundle "$b" "$rt" "/$cid" hostpid \
+	rt=$1
+	start b hostpid \
 		'"sh", "-c", "dstate sleep uninterruptible --tag 76 --timeout 300s & wait"'
-	rt_run "$cid.run" "$rt" run -d --no-pivot --pid-file "$b/pid" -b "$b" "$cid"
-	check "$rt b: run -d exits 0 ($st: $txt)" [ "$st" = 0 ]
-	init=$(cat "$b/pid" 2> /dev/null)
 	p=
 	found() { p=$(tagged 76) && [ -n "$p" ] && in_d "$p"; }
 	if ! wait_for 60 found; then
@@ -305,7 +316,7 @@ row_b() {
 	check "$rt b: after delete --force, the child is still D with SIGKILL pending" \
 		in_d_killed "$p"
 	judge "$rt.b.cgroup-d" "$(cg_word "$cg")" "$cg"
-	[ -d "$cg" ] && diag "$rt b: left $cg: cgroup.freeze $(cat "$cg/cgroup.freeze"), $(tr '\n' ' ' < "$cg/cgroup.events")"
+	cg_left_diag "$rt b"
 
 	dstate release --tag 76 > "$top/$cid.release" 2>&1
 	check "$rt b: after the late wake the child is gone" wait_for 30 all_gone "$p"
@@ -313,7 +324,7 @@ row_b() {
 	# whoever runs the host to find.
 	wait_for 5 sh -c "[ ! -d '$cg' ]"
 	judge "$rt.b.cgroup" "$(cg_word "$cg")" "$cg"
-	[ -d "$cg" ] && diag "$rt b: left $cg: cgroup.freeze $(cat "$cg/cgroup.freeze"), $(tr '\n' ' ' < "$cg/cgroup.events")"
+	cg_left_diag "$rt b"
 	rt_run "$cid.delete-after" "$rt" delete --force "$cid"
 	diag "$rt b: a delete --force now: $st: $txt; cgroup $(cg_word "$cg")"
 }
